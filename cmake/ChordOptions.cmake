@@ -1,0 +1,21 @@
+# Compiler flags shared by every wasm-chord target, collected in the interface target chord_flags.
+add_library(chord_flags INTERFACE)
+
+target_compile_options(chord_flags INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
+                                             -Wno-sign-conversion)
+if(CHORD_WERROR)
+    target_compile_options(chord_flags INTERFACE -Werror)
+endif()
+
+if(EMSCRIPTEN)
+    # SIMD128 kernels and pthreads: every object must be compiled with -pthread (TOOLCHAIN.md).
+    # Native wasm exceptions keep chord::Error cheap and the glue small.
+    set(CHORD_WASM_COMPILE -msimd128 -pthread -fwasm-exceptions)
+    target_compile_options(chord_flags INTERFACE ${CHORD_WASM_COMPILE})
+    target_link_options(chord_flags INTERFACE -msimd128 -pthread -fwasm-exceptions
+        -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB
+        "-sPTHREAD_POOL_SIZE=(typeof navigator!=='undefined'?navigator.hardwareConcurrency:require('os').cpus().length)")
+else()
+    find_package(Threads REQUIRED)
+    target_link_libraries(chord_flags INTERFACE Threads::Threads)
+endif()

@@ -1,0 +1,165 @@
+// Random-weight Llama-family models for tests and demos (see synth.h).
+#include "model/synth.h"
+
+#include <cmath>
+#include <vector>
+
+#include "core/error.h"
+#include "core/fp16.h"
+
+namespace chord::model {
+namespace {
+
+// SplitMix64: tiny, fast, and the same on every platform (std::normal_distribution is not).
+class Rng {
+public:
+    explicit Rng(uint64_t seed) : state_(seed) {}
+    uint64_t next() {
+        uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
+    }
+    // Approximately standard normal: a scaled sum of four uniforms (exact arithmetic in double, so
+    // the same bits everywhere, unlike std::log/std::cos-based methods).
+    float gaussian() {
+        double sum = 0;
+        for (int i = 0; i < 4; ++i) sum += static_cast<double>(next() >> 40) * 0x1p-24;
+        return static_cast<float>((sum - 2.0) * 1.7320508075688772);
+    }
+
+private:
+    uint64_t state_;
+};
+
+uint64_t hash_name(uint64_t seed, const std::string& name) {
+    uint64_t h = 1469598103934665603ull ^ seed;  // FNV-1a
+    for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+    return h;
+}
+
+uint32_t file_type_of(GgmlType type) {
+    switch (type) {
+        case GgmlType::F32: return 0;   // LLAMA_FTYPE_ALL_F32
+        case GgmlType::F16: return 1;   // LLAMA_FTYPE_MOSTLY_F16
+        case GgmlType::BF16: return 32; // LLAMA_FTYPE_MOSTLY_BF16
+        default: break;
+    }
+    throw Error(ErrorCode::Unsupported,
+                "chord synth cannot write tensor type " + std::string(type_traits(type).name) + " yet");
+}
+
+// Values of one tensor: mean + std * N(0, 1), seeded by the tensor's name.
+std::vector<float> random_values(uint64_t seed, const std::string& name, uint64_t n, float mean, float std) {
+    Rng rng(hash_name(seed, name));
+    std::vector<float> v(n);
+    for (auto& x : v) x = mean + std * rng.gaussian();
+    return v;
+}
+
+void encode(const std::vector<float>& values, GgmlType type, std::span<uint8_t> out) {
+    switch (type) {
+        case GgmlType::F32: std::memcpy(out.data(), values.data(), out.size()); return;
+        case GgmlType::F16:
+            for (size_t i = 0; i < values.size(); ++i) {
+                const uint16_t h = fp32_to_fp16(values[i]);
+                std::memcpy(out.data() + 2 * i, &h, 2);
+            }
+            return;
+        case GgmlType::BF16:
+            for (size_t i = 0; i < values.size(); ++i) {
+                const uint16_t h = fp32_to_bf16(values[i]);
+                std::memcpy(out.data() + 2 * i, &h, 2);
+            }
+            return;
+        default: break;
+    }
+    throw Error(ErrorCode::Unsupported, "chord synth cannot encode " + std::string(type_traits(type).name));
+}
+
+void check_options(const SynthOptions& o, uint64_t n_vocab) {
+    auto bad = [](const std::string& what) { throw Error(ErrorCode::InvalidArgument, "synth: " + what); };
+    if (!synth_supports_arch(o.arch)) bad("unknown architecture '" + o.arch + "' (llama, qwen2)");
+    if (o.dim == 0 || o.n_layers == 0 || o.n_heads == 0 || o.n_kv_heads == 0 || o.ffn == 0 || o.n_ctx == 0)
+        bad("every dimension must be positive");
+    if (o.dim % o.n_heads != 0) bad("dim must be a multiple of the head count");
+    if ((o.dim / o.n_heads) % 2 != 0) bad("the head size must be even (RoPE rotates pairs)");
+    if (o.n_heads % o.n_kv_heads != 0) bad("the head count must be a multiple of the kv head count");
+    if (n_vocab == 0) bad("the vocabulary file has no tokens");
+    const uint32_t block = type_traits(o.type).block_size;
+    if (o.dim % block != 0 || o.ffn % block != 0)
+        bad("dim and ffn must be multiples of " + std::to_string(block) + " for " +
+            std::string(type_traits(o.type).name));
+}
+
+}  // namespace
+
+bool synth_supports_arch(const std::string& arch) { return arch == "llama" || arch == "qwen2"; }
+
+gguf::Writer synthesize(const gguf::File& vocab, const SynthOptions& o) {
+    const gguf::Value& tokens = vocab.get("tokenizer.ggml.tokens");
+    if (!tokens.is_array() || tokens.elem_type() != gguf::ValueType::String)
+        throw Error(ErrorCode::Format, vocab.origin() + ": tokenizer.ggml.tokens is not an array of strings");
+    const uint64_t n_vocab = tokens.size();
+    check_options(o, n_vocab);
+    const uint32_t head_dim = o.dim / o.n_heads;
+    const uint32_t q_dim = o.n_heads * head_dim;
+    const uint32_t kv_dim = o.n_kv_heads * head_dim;
+    const std::string& a = o.arch;
+
+    gguf::Writer w;
+    w.set("general.architecture", gguf::Value::string(a));
+    w.set("general.name", gguf::Value::string(o.name));
+    w.set("general.file_type", gguf::Value::scalar<uint32_t>(file_type_of(o.type)));
+    w.set(a + ".vocab_size", gguf::Value::scalar<uint32_t>(static_cast<uint32_t>(n_vocab)));
+    w.set(a + ".context_length", gguf::Value::scalar<uint32_t>(o.n_ctx));
+    w.set(a + ".embedding_length", gguf::Value::scalar<uint32_t>(o.dim));
+    w.set(a + ".block_count", gguf::Value::scalar<uint32_t>(o.n_layers));
+    w.set(a + ".feed_forward_length", gguf::Value::scalar<uint32_t>(o.ffn));
+    w.set(a + ".attention.head_count", gguf::Value::scalar<uint32_t>(o.n_heads));
+    w.set(a + ".attention.head_count_kv", gguf::Value::scalar<uint32_t>(o.n_kv_heads));
+    w.set(a + ".rope.dimension_count", gguf::Value::scalar<uint32_t>(head_dim));
+    w.set(a + ".rope.freq_base", gguf::Value::scalar<float>(o.rope_base));
+    w.set(a + ".attention.layer_norm_rms_epsilon", gguf::Value::scalar<float>(o.rms_eps));
+    for (const auto& kv : vocab.metadata())
+        if (kv.key.rfind("tokenizer.", 0) == 0) w.set(kv.key, kv.value);
+
+    // Weight scales (see synth.h): unit-variance embeddings; fan-in scaled projections so each layer
+    // matters; q/k and the output projection scaled up so attention and the next-token choice are peaked.
+    const float sd_in = 1.0f / std::sqrt(static_cast<float>(o.dim));
+    const float sd_ffn = 1.0f / std::sqrt(static_cast<float>(o.ffn));
+    const uint64_t seed = o.seed;
+    auto add = [&](const std::string& name, std::vector<uint64_t> dims, GgmlType type, float mean, float sd) {
+        uint64_t n = 1;
+        for (uint64_t d : dims) n *= d;
+        w.add_tensor(name, dims, type, [=](std::span<uint8_t> out) {
+            encode(random_values(seed, name, n, mean, sd), type, out);
+        });
+    };
+    const GgmlType wt = o.type;
+    constexpr GgmlType f32 = GgmlType::F32;
+
+    add("token_embd.weight", {o.dim, n_vocab}, wt, 0.0f, 1.0f);  // (vocab, dim)
+    for (uint32_t l = 0; l < o.n_layers; ++l) {
+        const std::string p = "blk." + std::to_string(l) + ".";
+        add(p + "attn_norm.weight", {o.dim}, f32, 1.0f, 0.1f);         // (dim)
+        add(p + "attn_q.weight", {o.dim, q_dim}, wt, 0.0f, 1.5f * sd_in);  // (q_dim, dim)
+        add(p + "attn_k.weight", {o.dim, kv_dim}, wt, 0.0f, 1.5f * sd_in); // (kv_dim, dim)
+        add(p + "attn_v.weight", {o.dim, kv_dim}, wt, 0.0f, sd_in);        // (kv_dim, dim)
+        if (a == "qwen2") {
+            add(p + "attn_q.bias", {q_dim}, f32, 0.0f, 0.1f);
+            add(p + "attn_k.bias", {kv_dim}, f32, 0.0f, 0.1f);
+            add(p + "attn_v.bias", {kv_dim}, f32, 0.0f, 0.1f);
+        }
+        add(p + "attn_output.weight", {q_dim, o.dim}, wt, 0.0f, 1.0f / std::sqrt(static_cast<float>(q_dim)));  // (dim, q_dim)
+        add(p + "ffn_norm.weight", {o.dim}, f32, 1.0f, 0.1f);           // (dim)
+        add(p + "ffn_gate.weight", {o.dim, o.ffn}, wt, 0.0f, sd_in);     // (ffn, dim)
+        add(p + "ffn_up.weight", {o.dim, o.ffn}, wt, 0.0f, sd_in);       // (ffn, dim)
+        add(p + "ffn_down.weight", {o.ffn, o.dim}, wt, 0.0f, sd_ffn);    // (dim, ffn)
+    }
+    add("output_norm.weight", {o.dim}, f32, 1.0f, 0.1f);  // (dim)
+    if (!o.tied_output) add("output.weight", {o.dim, n_vocab}, wt, 0.0f, 4.0f * sd_in);  // (vocab, dim)
+    return w;
+}
+
+}  // namespace chord::model
