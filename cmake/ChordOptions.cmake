@@ -9,10 +9,12 @@ endif()
 
 if(EMSCRIPTEN)
     # SIMD128 kernels and pthreads: every object must be compiled with -pthread (TOOLCHAIN.md).
-    # Native wasm exceptions keep chord::Error cheap and the glue small.
-    set(CHORD_WASM_COMPILE -msimd128 -pthread -fwasm-exceptions)
+    # Exceptions are emscripten's JS-based ones: with -pthread, 3.1.6's -fwasm-exceptions lets a
+    # chord::Error escape every catch (tried). JS-based catching costs a trampoline per call made
+    # from a function with cleanups, so kernels and the token loop must not throw (they don't).
+    set(CHORD_WASM_COMPILE -msimd128 -pthread -fexceptions)
     target_compile_options(chord_flags INTERFACE ${CHORD_WASM_COMPILE})
-    target_link_options(chord_flags INTERFACE -msimd128 -pthread -fwasm-exceptions
+    target_link_options(chord_flags INTERFACE -msimd128 -pthread -fexceptions
         -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB
         "-sPTHREAD_POOL_SIZE=(typeof navigator!=='undefined'?navigator.hardwareConcurrency:require('os').cpus().length)")
 else()

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Fetches the test data that the oracle and parity tests need; nothing it writes is committed.
+#
+#  1. Installs llama.cpp as the reference oracle (npm node-llama-cpp + its prebuilt linux-x64 binaries,
+#     versions pinned by tests/oracle/package-lock.json) into tests/oracle/node_modules, without the
+#     other platforms' optional packages and without install scripts (so nothing is built or downloaded).
+#  2. Extracts from the llama.cpp source that node-llama-cpp ships as a git bundle:
+#       models/ggml-vocab-*.gguf (+ .inp/.out)  ->  testdata/vocab/      (real vocabularies, tokenizer goldens)
+#       models/templates/*.jinja                ->  testdata/templates/  (real chat templates)
+#  3. Prints a one-line summary.
+#
+# Re-running is a no-op once done (stamp: testdata/.fetch-testdata.stamp, keyed on the lock file and this
+# script). Needs bash, git, node and npm; the only network access is npm's registry.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+oracle="$root/tests/oracle"
+testdata="$root/testdata"
+stamp="$testdata/.fetch-testdata.stamp"
+bundle="$oracle/node_modules/node-llama-cpp/llama/gitRelease.bundle"
+
+summary() {
+  local n_vocab n_golden n_tmpl
+  n_vocab=$(find "$testdata/vocab" -maxdepth 1 -name 'ggml-vocab-*.gguf' | wc -l)
+  n_golden=$(find "$testdata/vocab" -maxdepth 1 -name 'ggml-vocab-*.gguf.inp' | wc -l)
+  n_tmpl=$(find "$testdata/templates" -maxdepth 1 -name '*.jinja' | wc -l)
+  echo "fetch-testdata: llama.cpp oracle (node-llama-cpp $1) in tests/oracle/node_modules;" \
+    "$n_vocab vocab GGUFs ($n_golden with .inp/.out) in testdata/vocab; $n_tmpl templates in testdata/templates"
+}
+
+version_of() {  # version field of an installed package, empty if absent
+  node -e 'try { console.log(require(process.argv[1]).version) } catch { console.log("") }' \
+    "$oracle/node_modules/$1/package.json"
+}
+
+key="$(cat "$oracle/package-lock.json" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)"
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$key" && -f "$bundle" && -d "$testdata/vocab" && -d "$testdata/templates" ]]; then
+  summary "$(version_of node-llama-cpp)"
+  exit 0
+fi
+
+# --- 1. the oracle ----------------------------------------------------------------------------------
+want="$(node -e 'console.log(require(process.argv[1]).dependencies["node-llama-cpp"])' "$oracle/package.json")"
+if [[ "$(version_of node-llama-cpp)" != "$want" || "$(version_of @node-llama-cpp/linux-x64)" != "$want" ]]; then
+  (cd "$oracle" && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true \
+    npm ci --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
+fi
+
+# --- 2. data from the llama.cpp source bundle -------------------------------------------------------
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+git clone --quiet --bare "$bundle" "$tmp/src.git"
+mkdir "$tmp/out"
+git -C "$tmp/src.git" archive --format=tar HEAD -- 'models/ggml-vocab-*' 'models/templates/*.jinja' |
+  tar -x -C "$tmp/out"
+
+mkdir -p "$testdata"
+rm -rf "$testdata/vocab" "$testdata/templates"
+mv "$tmp/out/models/templates" "$testdata/templates"
+mkdir "$testdata/vocab"
+mv "$tmp/out/models"/ggml-vocab-* "$testdata/vocab/"
+
+echo "$key" >"$stamp"
+summary "$want"
