@@ -44,7 +44,7 @@ public:
             fail(std::string(what) + " has length " + std::to_string(len) + " but only " +
                      std::to_string(remaining()) + " bytes are left",
                  at);
-        std::string s(reinterpret_cast<const char*>(bytes_.data() + pos_), len);
+        std::string s(reinterpret_cast<const char*>(bytes_.data() + pos_), static_cast<size_t>(len));
         pos_ += len;
         return s;
     }
@@ -96,12 +96,12 @@ Value read_array(Cursor& cur, const std::string& context, uint32_t depth) {
     if (is_scalar(elem)) return Value::array_raw(elem, count, cur.read_bytes(count * min_elem, "an array"));
     if (elem == ValueType::String) {
         std::vector<std::string> items;
-        items.reserve(count);
+        items.reserve(static_cast<size_t>(count));  // count <= bytes left, so it fits
         for (uint64_t i = 0; i < count; ++i) items.push_back(cur.read_string("an array string"));
         return Value::string_array(std::move(items));
     }
     std::vector<Value> items;
-    items.reserve(count);
+    items.reserve(static_cast<size_t>(count));
     for (uint64_t i = 0; i < count; ++i) items.push_back(read_value(cur, ValueType::Array, context, depth + 1));
     return Value::array_of_arrays(std::move(items));
 }
@@ -160,7 +160,7 @@ File File::parse(std::shared_ptr<const ByteSource> source) {
     // Metadata. Each pair takes at least 8 (key length) + 4 (type) + 1 (smallest value) bytes.
     if (n_kv > cur.remaining() / 13)
         cur.fail("metadata count " + std::to_string(n_kv) + " is more than the file can hold", n_kv_at);
-    f.metadata_.reserve(n_kv);
+    f.metadata_.reserve(static_cast<size_t>(n_kv));  // n_kv <= bytes left
     for (uint64_t i = 0; i < n_kv; ++i) {
         const uint64_t at = cur.pos();
         std::string key = cur.read_string("a metadata key");
@@ -184,7 +184,7 @@ File File::parse(std::shared_ptr<const ByteSource> source) {
     // Tensor infos. Each takes at least 8 (name length) + 4 (n_dims) + 4 (type) + 8 (offset) bytes.
     if (n_tensors > cur.remaining() / 24)
         cur.fail("tensor count " + std::to_string(n_tensors) + " is more than the file can hold", n_tensors_at);
-    f.tensors_.reserve(n_tensors);
+    f.tensors_.reserve(static_cast<size_t>(n_tensors));
     for (uint64_t i = 0; i < n_tensors; ++i) {
         const uint64_t at = cur.pos();
         TensorInfo t;
@@ -243,7 +243,7 @@ File File::parse(std::shared_ptr<const ByteSource> source) {
                          std::to_string(t.offset) + ") extends past the end of the file (" + std::to_string(size) +
                          " bytes)",
                      size);
-        t.data = bytes.subspan(begin, t.n_bytes);
+        t.data = bytes.subspan(static_cast<size_t>(begin), static_cast<size_t>(t.n_bytes));  // end <= size
     }
     std::vector<const TensorInfo*> by_offset;
     by_offset.reserve(f.tensors_.size());

@@ -116,7 +116,7 @@ Value Value::empty_array(ValueType elem, uint64_t count) {
     out.type_ = ValueType::Array;
     out.elem_type_ = elem;
     out.count_ = count;
-    out.raw_.resize(count * scalar_size(elem));
+    out.raw_.resize(static_cast<size_t>(count) * scalar_size(elem));
     return out;
 }
 
@@ -213,19 +213,19 @@ Value Value::element(uint64_t i) const {
 
 std::optional<std::vector<float>> Value::to_f32_vector() const {
     if (!is_array() || !is_scalar(elem_type_)) return std::nullopt;
-    std::vector<float> out(count_);
+    std::vector<float> out(static_cast<size_t>(count_));
     if (elem_type_ == ValueType::Float32) {
         if (count_ != 0) std::memcpy(out.data(), raw_.data(), raw_.size());
         return out;
     }
-    for (uint64_t i = 0; i < count_; ++i) out[i] = static_cast<float>(*element(i).to_f64());
+    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(*element(i).to_f64());
     return out;
 }
 
 std::optional<std::vector<int64_t>> Value::to_i64_vector() const {
     if (!is_array() || !is_scalar(elem_type_)) return std::nullopt;
-    std::vector<int64_t> out(count_);
-    for (uint64_t i = 0; i < count_; ++i) {
+    std::vector<int64_t> out(static_cast<size_t>(count_));
+    for (size_t i = 0; i < out.size(); ++i) {
         const auto v = element(i).to_i64();
         if (!v) return std::nullopt;
         out[i] = *v;
@@ -250,9 +250,9 @@ std::string Value::to_display(bool full) const {
         return os.str();
     }
     // Array
-    const uint64_t shown = full ? count_ : std::min<uint64_t>(count_, kMaxItems);
+    const size_t shown = static_cast<size_t>(full ? count_ : std::min<uint64_t>(count_, kMaxItems));
     os << '[';
-    for (uint64_t i = 0; i < shown; ++i) {
+    for (size_t i = 0; i < shown; ++i) {
         if (i != 0) os << ", ";
         if (elem_type_ == ValueType::String) os << escape_string(strings_[i], full ? strings_[i].size() : kMaxStringBytes);
         else if (elem_type_ == ValueType::Array) os << items_[i].to_display(full);

@@ -2,6 +2,7 @@
 #include "gguf/writer.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -162,7 +163,9 @@ void Writer::write(const Sink& sink) const {
     std::vector<uint8_t> scratch;
     for (const auto& t : tensors_) {
         if (t.fill) {
-            scratch.assign(t.n_bytes, 0);
+            if (t.n_bytes > SIZE_MAX)
+                throw Error(ErrorCode::OutOfMemory, "tensor '" + t.name + "' is too large for this platform");
+            scratch.assign(static_cast<size_t>(t.n_bytes), 0);
             t.fill(scratch);
             counted(scratch.data(), scratch.size());
         } else {
