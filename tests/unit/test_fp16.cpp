@@ -8,8 +8,13 @@
 #include "core/fp16.h"
 
 #if defined(__x86_64__) && !defined(__EMSCRIPTEN__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define CHORD_TEST_F16C 1
+static bool cpu_has_f16c() {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & bit_F16C) != 0;
+}
 __attribute__((target("f16c"))) static uint16_t hw_fp32_to_fp16(float f) {
     return static_cast<uint16_t>(_mm_cvtsi128_si32(_mm_cvtps_ph(_mm_set_ss(f), _MM_FROUND_TO_NEAREST_INT)) & 0xffff);
 }
@@ -49,7 +54,7 @@ TEST(Fp16, KnownValues) {
 
 #ifdef CHORD_TEST_F16C
 TEST(Fp16, MatchesF16cHardware) {
-    if (!__builtin_cpu_supports("f16c")) GTEST_SKIP() << "CPU has no F16C";
+    if (!cpu_has_f16c()) GTEST_SKIP() << "CPU has no F16C";
     uint32_t state = 12345;
     for (int i = 0; i < 2000000; ++i) {
         state = state * 1664525u + 1013904223u;
