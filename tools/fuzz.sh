@@ -24,8 +24,14 @@ for target in "${targets[@]}"; do
     done
   fi
   echo "fuzz.sh: $target for ${seconds}s"
+  log="build/fuzz/$target.log"
+  status=0
   "build/fuzz/tests/fuzz/$target" "$corpus" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
-    -timeout=10 -print_final_stats=1 -artifact_prefix="build/fuzz/$target-" 2>&1 |
-    grep -E "^(stat::|#[0-9]+ +DONE|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" || true
-  [[ ${PIPESTATUS[0]} -eq 0 ]] || { echo "fuzz.sh: $target FAILED"; exit 1; }
+    -timeout=10 -print_final_stats=1 -artifact_prefix="build/fuzz/$target-" >"$log" 2>&1 || status=$?
+  grep -E "^(stat::number_of_executed_units|stat::new_units_added|stat::peak_rss_mb)" "$log" || true
+  if [[ $status -ne 0 ]]; then
+    grep -E "==[0-9]+==|SUMMARY|Test unit written|ERROR" "$log" | head -20
+    echo "fuzz.sh: $target FAILED (log: $log)"
+    exit 1
+  fi
 done

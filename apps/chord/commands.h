@@ -11,6 +11,7 @@ class App;
 namespace chord::cli {
 
 void register_info(CLI::App& app);
+void register_logits(CLI::App& app);
 void register_synth(CLI::App& app);
 
 // The built-in demo model: $CHORD_DEMO_MODEL, else the one the setup script writes in the source tree.

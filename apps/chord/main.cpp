@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_version_flag("--version", "chord 0.1.0");
     chord::cli::register_info(app);
+    chord::cli::register_logits(app);
     chord::cli::register_synth(app);
     try {
         app.parse(argc, argv);

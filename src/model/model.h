@@ -1,0 +1,70 @@
+// model::Model: a loaded Llama-family model — the GGUF file (mapped, never copied), its
+// hyper-parameters, and every weight bound by llama.cpp's tensor names with its shape checked.
+// Matrices stay views into the file in their stored block format; the small 1-D tensors (norms,
+// biases, RoPE factors) are converted to F32 copies once at load.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gguf/file.h"
+#include "model/hparams.h"
+#include "quant/type_table.h"
+
+namespace chord::model {
+
+// A weight matrix of `rows` rows of `cols` elements in `type` (ggml: ne[0] = cols, ne[1] = rows).
+struct Matrix {
+    std::string name;
+    GgmlType type = GgmlType::F32;
+    int64_t rows = 0;
+    int64_t cols = 0;
+    size_t row_bytes = 0;
+    const uint8_t* data = nullptr;  // rows * row_bytes bytes inside the mapped file
+
+    const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
+};
+
+struct LayerWeights {
+    std::vector<float> attn_norm;  // (dim)
+    Matrix wq;                     // (q_dim, dim)
+    Matrix wk;                     // (kv_dim, dim)
+    Matrix wv;                     // (kv_dim, dim)
+    std::vector<float> bq;         // (q_dim), empty when the model has no q/k/v biases
+    std::vector<float> bk;         // (kv_dim)
+    std::vector<float> bv;         // (kv_dim)
+    Matrix wo;                     // (dim, q_dim)
+    std::vector<float> ffn_norm;   // (dim)
+    Matrix w_gate;                 // (ffn, dim)
+    Matrix w_up;                   // (ffn, dim)
+    Matrix w_down;                 // (dim, ffn)
+};
+
+struct Weights {
+    Matrix token_embd;                // (vocab, dim)
+    std::vector<float> output_norm;   // (dim)
+    Matrix output;                    // (vocab, dim); the token embedding itself when tied
+    std::vector<float> rope_freqs;    // (n_rot / 2) frequency divisors (Llama 3 scaling), or empty
+    std::vector<LayerWeights> layers;
+};
+
+class Model {
+public:
+    // Opens, validates and binds a GGUF model; chord::Error names the file, tensor or key at fault.
+    static std::shared_ptr<const Model> load(const std::string& path);
+    static std::shared_ptr<const Model> from_file(gguf::File file);
+
+    const gguf::File& file() const { return file_; }
+    const HParams& hparams() const { return hparams_; }
+    const Weights& weights() const { return weights_; }
+
+private:
+    explicit Model(gguf::File file) : file_(std::move(file)) {}
+
+    gguf::File file_;
+    HParams hparams_;
+    Weights weights_;
+};
+
+}  // namespace chord::model
