@@ -1,7 +1,10 @@
 // chord: the wasm-chord command-line tool (llama.cpp-style flags). Subcommands live in cmd_*.cpp.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdlib>
+#include <string>
+#include <vector>
 #include <iostream>
 
 #include "commands.h"
@@ -16,6 +19,24 @@ std::string demo_model_path() {
 
 }  // namespace chord::cli
 
+namespace {
+
+// llama.cpp spells some flags with one dash and several letters, which CLI11 cannot declare: accept
+// them by rewriting to our long names before parsing.
+std::vector<std::string> llama_cpp_spellings(int argc, char** argv) {
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "-ctk") args.emplace_back("--cache-type-k");
+        else if (a == "-ctv") args.emplace_back("--cache-type-v");
+        else args.push_back(a);
+    }
+    std::reverse(args.begin(), args.end());  // CLI11 takes a vector in reverse order
+    return args;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
     CLI::App app{"chord: run GGUF language models, natively and in the browser (wasm-chord)"};
     app.require_subcommand(1);
@@ -24,7 +45,7 @@ int main(int argc, char** argv) {
     chord::cli::register_logits(app);
     chord::cli::register_synth(app);
     try {
-        app.parse(argc, argv);
+        app.parse(llama_cpp_spellings(argc, argv));
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     } catch (const chord::Error& e) {

@@ -3,7 +3,11 @@
 // wasm-chord's tokenizer, logits and greedy output against these answers. It is not part of the runtime.
 // Install it with tools/fetch-testdata.sh.
 //
-//   node tests/oracle/oracle.mjs <command> --model F.gguf [--ctx 512] [--threads 2] [--flash-attn] [--verbose]
+//   node tests/oracle/oracle.mjs <command> --model F.gguf [--ctx 512] [--threads 2] [--flash-attn]
+//        [--kv-type f16|f32] [--verbose]
+//   --kv-type: the KV cache's type (llama.cpp's default f16). With f16, llama.cpp rounds q and the
+//   softmax weights to f16 for the attention products, which turns ulp-level differences elsewhere into
+//   ~1e-3 log-probability differences; f32 takes that rounding out of parity comparisons.
 //
 //   tokenize   --text T | --text-file P [--add-special] [--parse-special]  -> {"ids":[...]}
 //              Defaults match llama.cpp's tokenizer test: no BOS/EOS, special-token text not parsed.
@@ -51,6 +55,7 @@ const parseFlags = () => parseArgs({
     special: { type: "boolean", default: false },
     "all-positions": { type: "boolean", default: false },
     "flash-attn": { type: "boolean", default: false },
+    "kv-type": { type: "string", default: "f16" },
     verbose: { type: "boolean", default: false },
   },
 });
@@ -72,7 +77,7 @@ function logger(level, message) {
 }
 
 class Oracle {
-  static async open(modelPath, { ctx, threads, flashAttn }) {
+  static async open(modelPath, { ctx, threads, flashAttn, kvType }) {
     const self = new Oracle();
     self.llama = await getLlama({
       gpu: false, build: "never", usePrebuiltBinaries: true, skipDownload: true,
@@ -83,7 +88,10 @@ class Oracle {
     self.nVocab = file.metadata.tokenizer?.ggml?.tokens?.length ?? 0;
     self.tokenizerModel = file.metadata.tokenizer?.ggml?.model ?? null;
     self.model = await self.llama.loadModel({ modelPath, vocabOnly: self.vocabOnly, gpuLayers: 0 });
-    self.contextOptions = { contextSize: ctx, threads, sequences: 1, flashAttention: flashAttn };
+    const cacheType = { f16: "F16", f32: "F32" }[kvType];
+    if (!cacheType) throw new Error(`--kv-type must be f16 or f32, not ${kvType}`);
+    self.contextOptions = { contextSize: ctx, threads, sequences: 1, flashAttention: flashAttn,
+      experimentalKvCacheKeyType: cacheType, experimentalKvCacheValueType: cacheType };
     recentLog.length = 0; // loading logs harmless warnings (a failed resource simulation on vocab-only files)
     return self;
   }
@@ -265,7 +273,7 @@ async function main() {
     if (!opts.model) throw new Error("--model is required");
     const request = cmd === "serve" ? null : requestFromFlags();
     oracle = await Oracle.open(opts.model, {
-      ctx: intOption("ctx", opts.ctx), threads: intOption("threads", opts.threads), flashAttn: opts["flash-attn"],
+      ctx: intOption("ctx", opts.ctx), threads: intOption("threads", opts.threads), flashAttn: opts["flash-attn"], kvType: opts["kv-type"],
     });
     if (cmd === "serve") await serve(oracle);
     else writeJson(await oracle.answer(cmd, request));
