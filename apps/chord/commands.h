@@ -10,6 +10,7 @@ class App;
 
 namespace chord::cli {
 
+void register_bench(CLI::App& app);
 void register_info(CLI::App& app);
 void register_logits(CLI::App& app);
 void register_synth(CLI::App& app);

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
     CLI::App app{"chord: run GGUF language models, natively and in the browser (wasm-chord)"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "chord 0.1.0");
+    chord::cli::register_bench(app);
     chord::cli::register_info(app);
     chord::cli::register_logits(app);
     chord::cli::register_synth(app);

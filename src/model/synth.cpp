@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "core/fp16.h"
+#include "quant/quant_table.h"
 
 namespace chord::model {
 namespace {
@@ -38,15 +38,29 @@ uint64_t hash_name(uint64_t seed, const std::string& name) {
     return h;
 }
 
+// llama.cpp's general.file_type for a model whose matrices are all `type` (the "pure" mixes; for the
+// K-quants the closest named mix).
 uint32_t file_type_of(GgmlType type) {
     switch (type) {
-        case GgmlType::F32: return 0;   // LLAMA_FTYPE_ALL_F32
-        case GgmlType::F16: return 1;   // LLAMA_FTYPE_MOSTLY_F16
-        case GgmlType::BF16: return 32; // LLAMA_FTYPE_MOSTLY_BF16
+        case GgmlType::F32: return 0;
+        case GgmlType::F16: return 1;
+        case GgmlType::Q4_0: return 2;
+        case GgmlType::Q4_1: return 3;
+        case GgmlType::Q8_0: return 7;
+        case GgmlType::Q5_0: return 8;
+        case GgmlType::Q5_1: return 9;
+        case GgmlType::Q2_K: return 10;
+        case GgmlType::Q3_K: return 12;
+        case GgmlType::Q4_K: return 15;
+        case GgmlType::Q5_K: return 17;
+        case GgmlType::Q6_K: return 18;
+        case GgmlType::IQ4_NL: return 25;
+        case GgmlType::IQ4_XS: return 30;
+        case GgmlType::BF16: return 32;
         default: break;
     }
     throw Error(ErrorCode::Unsupported,
-                "chord synth cannot write tensor type " + std::string(type_traits(type).name) + " yet");
+                "chord synth cannot write tensor type " + std::string(type_traits(type).name));
 }
 
 // Values of one tensor: mean + std * N(0, 1), seeded by the tensor's name.
@@ -57,24 +71,9 @@ std::vector<float> random_values(uint64_t seed, const std::string& name, uint64_
     return v;
 }
 
+// Rows are whole blocks, so the tensor quantizes as one long row: blocks never straddle rows.
 void encode(const std::vector<float>& values, GgmlType type, std::span<uint8_t> out) {
-    switch (type) {
-        case GgmlType::F32: std::memcpy(out.data(), values.data(), out.size()); return;
-        case GgmlType::F16:
-            for (size_t i = 0; i < values.size(); ++i) {
-                const uint16_t h = fp32_to_fp16(values[i]);
-                std::memcpy(out.data() + 2 * i, &h, 2);
-            }
-            return;
-        case GgmlType::BF16:
-            for (size_t i = 0; i < values.size(); ++i) {
-                const uint16_t h = fp32_to_bf16(values[i]);
-                std::memcpy(out.data() + 2 * i, &h, 2);
-            }
-            return;
-        default: break;
-    }
-    throw Error(ErrorCode::Unsupported, "chord synth cannot encode " + std::string(type_traits(type).name));
+    quant::quant_format(type).quantize_row(values.data(), out.data(), values.size());
 }
 
 void check_options(const SynthOptions& o, uint64_t n_vocab) {

@@ -23,43 +23,43 @@ constexpr size_t kSuperBlockSize = 256;  // elements per super-block: K-quants, 
 
 // x = d * (q - 8), q in [0, 15]
 struct BlockQ4_0 {
-    uint16_t d;       // fp16 scale
-    uint8_t qs[16];   // (16) two 4-bit quants per byte: low nibble = element j, high = element j + 16
+    uint16_t d;      // fp16 scale
+    uint8_t qs[16];  // (16) two 4-bit quants per byte: low nibble = element j, high = element j + 16
 };
 
 // x = d * q + m, q in [0, 15]
 struct BlockQ4_1 {
-    uint16_t d;       // fp16 scale
-    uint16_t m;       // fp16 offset (the block minimum)
-    uint8_t qs[16];   // (16) as BlockQ4_0
+    uint16_t d;      // fp16 scale
+    uint16_t m;      // fp16 offset (the block minimum)
+    uint8_t qs[16];  // (16) as BlockQ4_0
 };
 
 // x = d * (q - 16), q in [0, 31]; bit 4 of element j's quant is bit j of the little-endian qh word
 struct BlockQ5_0 {
-    uint16_t d;       // fp16 scale
-    uint8_t qh[4];    // (32) fifth bits, one per element, as a little-endian uint32
-    uint8_t qs[16];   // (16) low 4 bits, as BlockQ4_0
+    uint16_t d;      // fp16 scale
+    uint8_t qh[4];   // (32) fifth bits, one per element, as a little-endian uint32
+    uint8_t qs[16];  // (16) low 4 bits, as BlockQ4_0
 };
 
 // x = d * q + m, q in [0, 31]; bits as BlockQ5_0
 struct BlockQ5_1 {
-    uint16_t d;       // fp16 scale
-    uint16_t m;       // fp16 offset
-    uint8_t qh[4];    // (32) fifth bits
-    uint8_t qs[16];   // (16) low 4 bits
+    uint16_t d;      // fp16 scale
+    uint16_t m;      // fp16 offset
+    uint8_t qh[4];   // (32) fifth bits
+    uint8_t qs[16];  // (16) low 4 bits
 };
 
 // x = d * q, q in [-127, 127] (quantizers never write -128)
 struct BlockQ8_0 {
-    uint16_t d;       // fp16 scale
-    int8_t qs[32];    // (32) quants in element order
+    uint16_t d;     // fp16 scale
+    int8_t qs[32];  // (32) quants in element order
 };
 
 // Q8_0 plus s = d * sum(qs), which lets a dot with a Q4_1/Q5_1 block apply that block's offset at once
 struct BlockQ8_1 {
-    uint16_t d;       // fp16 scale
-    uint16_t s;       // fp16 of d * sum(qs)
-    int8_t qs[32];    // (32) quants in element order
+    uint16_t d;     // fp16 scale
+    uint16_t s;     // fp16 of d * sum(qs)
+    int8_t qs[32];  // (32) quants in element order
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -110,18 +110,18 @@ struct BlockQ5_K {
 // in half h (ql + 64h, qh + 32h), for l < 32: element 128h + l + 32k has its low nibble in
 // ql[l + 32 (k & 1)] (low nibble for k < 2, high for k >= 2) and its top 2 bits in bits 2k..2k+1 of qh[l].
 struct BlockQ6_K {
-    uint8_t ql[128];     // (256) low 4 bits
-    uint8_t qh[64];      // (256) high 2 bits
-    int8_t scales[16];   // (16) sub-block scales
-    uint16_t d;          // fp16 super-scale
+    uint8_t ql[128];    // (256) low 4 bits
+    uint8_t qh[64];     // (256) high 2 bits
+    int8_t scales[16];  // (16) sub-block scales
+    uint16_t d;         // fp16 super-scale
 };
 
 // The activation format the K-quants are dotted against: x = d * q with a float scale, plus the sum of
 // each group of 16 quants (used to apply K-quant mins without touching the quants).
 struct BlockQ8_K {
-    float d;             // scale
-    int8_t qs[256];      // (256) quants in element order, in [-127, 127]
-    int16_t bsums[16];   // (16) sum of qs[16g .. 16g + 15]
+    float d;            // scale
+    int8_t qs[256];     // (256) quants in element order, in [-127, 127]
+    int16_t bsums[16];  // (16) sum of qs[16g .. 16g + 15]
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -130,23 +130,23 @@ struct BlockQ8_K {
 
 // x = d * kIq4nlLevels[q]; nibbles as BlockQ4_0
 struct BlockIQ4_NL {
-    uint16_t d;          // fp16 scale
-    uint8_t qs[16];      // (32) 4-bit level indices
+    uint16_t d;      // fp16 scale
+    uint8_t qs[16];  // (32) 4-bit level indices
 };
 
 // x = d * (ls - 32) * kIq4nlLevels[q] with a 6-bit ls per 32-element sub-block s: its low 4 bits in
 // nibble s % 2 of scales_l[s / 2], its high 2 bits in bits 2s..2s+1 of scales_h. Sub-block s's quants
 // are qs[16s .. 16s + 15], nibbled as BlockQ4_0.
 struct BlockIQ4_XS {
-    uint16_t d;          // fp16 super-scale
-    uint16_t scales_h;   // (8) high 2 bits of each sub-block scale
-    uint8_t scales_l[4]; // (8) low 4 bits of each sub-block scale
-    uint8_t qs[128];     // (256) 4-bit level indices
+    uint16_t d;           // fp16 super-scale
+    uint16_t scales_h;    // (8) high 2 bits of each sub-block scale
+    uint8_t scales_l[4];  // (8) low 4 bits of each sub-block scale
+    uint8_t qs[128];      // (256) 4-bit level indices
 };
 
 // The 16 levels of IQ4_NL / IQ4_XS (ggml's kvalues_iq4nl): non-uniform, denser near zero.
 inline constexpr int8_t kIq4nlLevels[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
-                                           1,    13,   25,  38,  53,  69,  89,  113};
+                                            1,    13,   25,  38,  53,  69,  89,  113};
 
 static_assert(sizeof(BlockQ4_0) == 18 && alignof(BlockQ4_0) == 2);
 static_assert(sizeof(BlockQ4_1) == 20 && alignof(BlockQ4_1) == 2);

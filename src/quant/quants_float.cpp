@@ -7,9 +7,13 @@
 
 namespace chord::quant {
 
-void quantize_row_f32(const float* x, float* y, size_t n) { std::memcpy(y, x, n * sizeof(float)); }
+void quantize_row_f32(const float* x, float* y, size_t n) {
+    std::memcpy(y, x, n * sizeof(float));
+}
 
-void dequantize_row_f32(const float* x, float* y, size_t n) { std::memcpy(y, x, n * sizeof(float)); }
+void dequantize_row_f32(const float* x, float* y, size_t n) {
+    std::memcpy(y, x, n * sizeof(float));
+}
 
 void quantize_row_f16(const float* x, uint16_t* y, size_t n) {
     for (size_t i = 0; i < n; ++i) y[i] = fp32_to_fp16(x[i]);

@@ -148,7 +148,8 @@ void dequantize_row_iq4_xs(const BlockIQ4_XS* x, float* y, size_t n) {
     for (size_t b = 0; b < n / kSuperBlockSize; ++b) {
         const float d = fp16_to_fp32(x[b].d);
         for (size_t g = 0; g < 8; ++g, y += 32) {
-            const int ls = ((x[b].scales_l[g / 2] >> (4 * (g % 2))) & 0xF) | ((x[b].scales_h >> (2 * g)) & 3) << 4;
+            const int ls = ((x[b].scales_l[g / 2] >> (4 * (g % 2))) & 0xF) | ((x[b].scales_h >> (2 * g)) & 3)
+                                                                                 << 4;
             const float dl = d * static_cast<float>(ls - 32);
             const uint8_t* qs = x[b].qs + 16 * g;
             for (size_t j = 0; j < 16; ++j) {

@@ -1,206 +1,27 @@
 // Reference quantize / dequantize for the K-quants (Q2_K, Q3_K, Q4_K, Q5_K, Q6_K) and their activation
 // format Q8_K. A K-quantizer works per 256-element super-block in three steps: fit a scale (and a min)
-// to each sub-block by a small search that minimises weighted squared (Q2_K: absolute) error; quantize
-// those per-sub-block scales against one fp16 super-scale; then requantize the elements against the
-// scales as stored. Without an importance matrix llama.cpp runs exactly these searches (its `_ref`
-// quantizers), and every float operation below keeps their order, because a search that compares two
-// nearly equal errors flips on the last bit. Scalar code that defines the bytes; not a fast path.
+// to each sub-block (the searches of k_fit.h); quantize those per-sub-block scales against one fp16
+// super-scale; then requantize the elements against the scales as stored. Without an importance matrix
+// llama.cpp runs exactly these steps (its `_ref` quantizers), and every float operation here keeps
+// their order, because the searches compare nearly equal errors and flip on the last bit. Scalar code
+// that defines the bytes; not a fast path.
 #include <cmath>
 #include <cstring>
 
 #include "core/fp16.h"
+#include "quant/k_fit.h"
 #include "quant/quants.h"
 #include "quant/rounding.h"
 
 namespace chord::quant {
 namespace {
 
+using detail::clamp_int;
+using detail::fit_q3;
+using detail::fit_scale_min;
+using detail::fit_symmetric;
+using detail::kAllZero;
 using detail::nearest_int;
-
-constexpr float kAllZero = 1e-15f;  // a group whose largest |x| is below this quantizes to zeros
-
-inline int clamp_int(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
-
-// Symmetric fit for Q6_K's 16-element sub-blocks: quants l in [-nmax, nmax - 1] (stored as l + nmax)
-// and the scale minimising sum(w (x - scale l)^2) with w = x^2, trying 19 candidate inverse scales
-// around nmax / extreme. Returns the scale (0 for an all-zero group).
-float fit_symmetric(const float* x, int n, int nmax, int8_t* L) {
-    float amax = 0.0f;
-    float extreme = 0.0f;
-    for (int i = 0; i < n; ++i) {
-        const float ax = std::fabs(x[i]);
-        if (ax > amax) {
-            amax = ax;
-            extreme = x[i];
-        }
-    }
-    if (amax < kAllZero) {
-        for (int i = 0; i < n; ++i) L[i] = 0;
-        return 0.0f;
-    }
-    // Weighted sums for inverse scale `iscale`: sumlx = sum w x l, suml2 = sum w l^2.
-    auto sums = [&](float iscale, float& sumlx, float& suml2) {
-        sumlx = 0.0f;
-        suml2 = 0.0f;
-        for (int i = 0; i < n; ++i) {
-            const int l = clamp_int(nearest_int(iscale * x[i]), -nmax, nmax - 1);
-            const float w = x[i] * x[i];
-            sumlx += w * x[i] * static_cast<float>(l);
-            suml2 += w * static_cast<float>(l) * static_cast<float>(l);
-        }
-    };
-    auto assign = [&](float iscale) {
-        for (int i = 0; i < n; ++i)
-            L[i] = static_cast<int8_t>(nmax + clamp_int(nearest_int(iscale * x[i]), -nmax, nmax - 1));
-    };
-    float iscale = static_cast<float>(-nmax) / extreme;
-    float sumlx, suml2;
-    sums(iscale, sumlx, suml2);
-    assign(iscale);
-    float scale = suml2 != 0.0f ? sumlx / suml2 : 0.0f;
-    float best = scale * sumlx;
-    for (int step = -9; step <= 9; ++step) {
-        if (step == 0) continue;
-        iscale = -(static_cast<float>(nmax) + 0.1f * static_cast<float>(step)) / extreme;
-        sums(iscale, sumlx, suml2);
-        if (suml2 > 0.0f && sumlx * sumlx > best * suml2) {
-            assign(iscale);
-            scale = sumlx / suml2;
-            best = scale * sumlx;
-        }
-    }
-    return scale;
-}
-
-// Symmetric fit for Q3_K's 16-element sub-blocks (levels -4..3, stored + 4): start from 4 / extreme,
-// then up to 5 passes of coordinate descent moving single quants while the weighted (w = x^2) error
-// sumlx^2 / suml2 improves. Returns the least-squares scale for the final quants.
-float fit_q3(const float* x, int8_t* L) {
-    constexpr int n = 16;
-    constexpr int nmax = 4;
-    float amax = 0.0f;
-    float extreme = 0.0f;
-    for (int i = 0; i < n; ++i) {
-        const float ax = std::fabs(x[i]);
-        if (ax > amax) {
-            amax = ax;
-            extreme = x[i];
-        }
-    }
-    if (amax < kAllZero) {
-        for (int i = 0; i < n; ++i) L[i] = 0;
-        return 0.0f;
-    }
-    const float iscale = static_cast<float>(-nmax) / extreme;
-    float sumlx = 0.0f;
-    float suml2 = 0.0f;
-    for (int i = 0; i < n; ++i) {
-        const int l = clamp_int(nearest_int(iscale * x[i]), -nmax, nmax - 1);
-        L[i] = static_cast<int8_t>(l);
-        const float w = x[i] * x[i];
-        sumlx += w * x[i] * static_cast<float>(l);
-        suml2 += w * static_cast<float>(l) * static_cast<float>(l);
-    }
-    for (int pass = 0; pass < 5; ++pass) {
-        int changed = 0;
-        for (int i = 0; i < n; ++i) {
-            const float w = x[i] * x[i];
-            const auto li = static_cast<float>(L[i]);
-            float slx = sumlx - w * x[i] * li;
-            if (slx > 0.0f) {
-                float sl2 = suml2 - w * li * li;
-                const int moved = clamp_int(nearest_int(x[i] * sl2 / slx), -nmax, nmax - 1);
-                if (moved != L[i]) {
-                    const auto lm = static_cast<float>(moved);
-                    slx += w * x[i] * lm;
-                    sl2 += w * lm * lm;
-                    if (sl2 > 0.0f && slx * slx * suml2 > sumlx * sumlx * sl2) {
-                        L[i] = static_cast<int8_t>(moved);
-                        sumlx = slx;
-                        suml2 = sl2;
-                        ++changed;
-                    }
-                }
-            }
-        }
-        if (changed == 0) break;
-    }
-    for (int i = 0; i < n; ++i) L[i] = static_cast<int8_t>(L[i] + nmax);
-    return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
-}
-
-// Asymmetric fit x ~ scale * l - m (l in [0, nmax], m >= 0) for the Q2_K/Q4_K/Q5_K sub-blocks: start
-// from the range [min(x, 0), max(x)], then try nstep + 1 inverse scales (nmax + rmin + rdelta * k) /
-// range, each followed by a weighted least-squares solve for scale and min, and keep the one with the
-// smallest weighted error (|diff| if use_mad, diff^2 otherwise). Returns the scale, `*neg_min` = m.
-float fit_scale_min(const float* x, const float* weights, int n, int nmax, uint8_t* L, float* neg_min,
-                    float rmin, float rdelta, int nstep, bool use_mad) {
-    float lo = x[0];
-    float hi = x[0];
-    float sum_w = weights[0];
-    float sum_x = sum_w * x[0];
-    for (int i = 1; i < n; ++i) {
-        if (x[i] < lo) lo = x[i];
-        if (x[i] > hi) hi = x[i];
-        const float w = weights[i];
-        sum_w += w;
-        sum_x += w * x[i];
-    }
-    if (lo > 0.0f) lo = 0.0f;
-    if (hi == lo) {
-        for (int i = 0; i < n; ++i) L[i] = 0;
-        *neg_min = -lo;
-        return 0.0f;
-    }
-    auto error_term = [use_mad](float diff) { return use_mad ? std::fabs(diff) : diff * diff; };
-
-    float iscale = static_cast<float>(nmax) / (hi - lo);
-    float scale = 1.0f / iscale;
-    float best_error = 0.0f;
-    for (int i = 0; i < n; ++i) {
-        const int l = clamp_int(nearest_int(iscale * (x[i] - lo)), 0, nmax);
-        L[i] = static_cast<uint8_t>(l);
-        const float diff = scale * static_cast<float>(l) + lo - x[i];
-        best_error += weights[i] * error_term(diff);
-    }
-    uint8_t trial[32];
-    for (int step = 0; step <= nstep; ++step) {
-        iscale = (rmin + rdelta * static_cast<float>(step) + static_cast<float>(nmax)) / (hi - lo);
-        float sum_l = 0.0f;
-        float sum_l2 = 0.0f;
-        float sum_xl = 0.0f;
-        for (int i = 0; i < n; ++i) {
-            const int l = clamp_int(nearest_int(iscale * (x[i] - lo)), 0, nmax);
-            trial[i] = static_cast<uint8_t>(l);
-            const float w = weights[i];
-            const auto fl = static_cast<float>(l);
-            sum_l += w * fl;
-            sum_l2 += w * fl * fl;
-            sum_xl += w * fl * x[i];
-        }
-        const float det = sum_w * sum_l2 - sum_l * sum_l;
-        if (!(det > 0.0f)) continue;
-        float this_scale = (sum_w * sum_xl - sum_x * sum_l) / det;
-        float this_min = (sum_l2 * sum_x - sum_l * sum_xl) / det;
-        if (this_min > 0.0f) {
-            this_min = 0.0f;
-            this_scale = sum_xl / sum_l2;
-        }
-        float error = 0.0f;
-        for (int i = 0; i < n; ++i) {
-            const float diff = this_scale * static_cast<float>(trial[i]) + this_min - x[i];
-            error += weights[i] * error_term(diff);
-        }
-        if (error < best_error) {
-            std::memcpy(L, trial, static_cast<size_t>(n));
-            best_error = error;
-            scale = this_scale;
-            lo = this_min;
-        }
-    }
-    *neg_min = -lo;
-    return scale;
-}
 
 // Q2_K / Q3_K 2-bit packing: in each 128-element half, byte l holds elements l + 32k in bits 2k.
 void pack_2bit(const uint8_t* L, uint8_t* qs) {
@@ -283,13 +104,15 @@ void quantize_row_q2_K(const float* x, BlockQ2_K* y, size_t n) {
         float max_min = 0.0f;
         for (int j = 0; j < 16; ++j) {
             for (int l = 0; l < 16; ++l) weights[l] = std::fabs(x[16 * j + l]);
-            scales[j] = fit_scale_min(x + 16 * j, weights, 16, 3, L + 16 * j, &mins[j], -0.5f, 0.1f, 15, true);
+            scales[j] =
+                fit_scale_min(x + 16 * j, weights, 16, 3, L + 16 * j, &mins[j], -0.5f, 0.1f, 15, true);
             if (scales[j] > max_scale) max_scale = scales[j];
             if (mins[j] > max_min) max_min = mins[j];
         }
         if (max_scale > 0.0f) {
             const float iscale = kLevels / max_scale;
-            for (int j = 0; j < 16; ++j) y[b].scales[j] = static_cast<uint8_t>(nearest_int(iscale * scales[j]));
+            for (int j = 0; j < 16; ++j)
+                y[b].scales[j] = static_cast<uint8_t>(nearest_int(iscale * scales[j]));
             y[b].d = fp32_to_fp16(max_scale / kLevels);
         } else {
             for (int j = 0; j < 16; ++j) y[b].scales[j] = 0;
@@ -355,7 +178,8 @@ void quantize_row_q3_K(const float* x, BlockQ3_K* y, size_t n) {
                     y[b].scales[j] = static_cast<uint8_t>(l & 0xF);
                 else
                     y[b].scales[j - 8] = static_cast<uint8_t>(y[b].scales[j - 8] | (l & 0xF) << 4);
-                y[b].scales[j % 4 + 8] = static_cast<uint8_t>(y[b].scales[j % 4 + 8] | (l >> 4) << (2 * (j / 4)));
+                y[b].scales[j % 4 + 8] =
+                    static_cast<uint8_t>(y[b].scales[j % 4 + 8] | (l >> 4) << (2 * (j / 4)));
             }
             y[b].d = fp32_to_fp16(1.0f / iscale);
         } else {
@@ -435,7 +259,8 @@ void quantize_row_q5_K(const float* x, BlockQ5_K* y, size_t n) {
             for (size_t l = 0; l < 32; ++l) {
                 const int q0 = L[64 * c + l];
                 const int q1 = L[64 * c + 32 + l];
-                y[b].qh[l] = static_cast<uint8_t>(y[b].qh[l] | (q0 >> 4) << (2 * c) | (q1 >> 4) << (2 * c + 1));
+                y[b].qh[l] =
+                    static_cast<uint8_t>(y[b].qh[l] | (q0 >> 4) << (2 * c) | (q1 >> 4) << (2 * c + 1));
                 y[b].qs[32 * c + l] = static_cast<uint8_t>((q0 & 0xF) | (q1 & 0xF) << 4);
             }
         }

@@ -65,7 +65,9 @@ inline uint8_t trunc_quant(float scaled, float offset, int top) {
 }
 
 // An 8-bit quant: round half away from zero.
-inline int8_t round_quant(float scaled) { return static_cast<int8_t>(truncate_to_int(std::round(scaled))); }
+inline int8_t round_quant(float scaled) {
+    return static_cast<int8_t>(truncate_to_int(std::round(scaled)));
+}
 
 }  // namespace
 
@@ -134,7 +136,8 @@ void quantize_row_q5_0(const float* x, BlockQ5_0* y, size_t n) {
             const uint8_t q0 = trunc_quant(lo, 16.5f, 31);
             const uint8_t q1 = trunc_quant(hi, 16.5f, 31);
             y[b].qs[j] = static_cast<uint8_t>((q0 & 0xF) | (q1 & 0xF) << 4);
-            high |= static_cast<uint32_t>((q0 >> 4) & 1) << j | static_cast<uint32_t>((q1 >> 4) & 1) << (j + 16);
+            high |= static_cast<uint32_t>((q0 >> 4) & 1) << j | static_cast<uint32_t>((q1 >> 4) & 1)
+                                                                    << (j + 16);
         }
         store_q5_high_word(high, y[b].qh);
     }
@@ -170,7 +173,8 @@ void quantize_row_q5_1(const float* x, BlockQ5_1* y, size_t n) {
             const auto q0 = static_cast<uint8_t>(truncate_to_int(s0 + 0.5f));
             const auto q1 = static_cast<uint8_t>(truncate_to_int(s1 + 0.5f));
             y[b].qs[j] = static_cast<uint8_t>((q0 & 0xF) | (q1 & 0xF) << 4);
-            high |= static_cast<uint32_t>((q0 >> 4) & 1) << j | static_cast<uint32_t>((q1 >> 4) & 1) << (j + 16);
+            high |= static_cast<uint32_t>((q0 >> 4) & 1) << j | static_cast<uint32_t>((q1 >> 4) & 1)
+                                                                    << (j + 16);
         }
         store_q5_high_word(high, y[b].qh);
     }

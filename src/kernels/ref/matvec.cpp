@@ -22,7 +22,9 @@ float dot_widened(size_t n, const void* w_row, const void* a_row) {
     return static_cast<float>(sum);
 }
 
-inline float identity(float v) { return v; }
+inline float identity(float v) {
+    return v;
+}
 
 struct VecDotEntry {
     GgmlType weight_type;
@@ -30,13 +32,13 @@ struct VecDotEntry {
 };
 
 constexpr VecDotEntry kVecDots[] = {
-    {GgmlType::F32, vec_dot_f32_f32},       {GgmlType::F16, vec_dot_f16_f16},
-    {GgmlType::BF16, vec_dot_bf16_bf16},    {GgmlType::Q4_0, vec_dot_q4_0_q8_0},
-    {GgmlType::Q4_1, vec_dot_q4_1_q8_1},    {GgmlType::Q5_0, vec_dot_q5_0_q8_0},
-    {GgmlType::Q5_1, vec_dot_q5_1_q8_1},    {GgmlType::Q8_0, vec_dot_q8_0_q8_0},
-    {GgmlType::Q2_K, vec_dot_q2_K_q8_K},    {GgmlType::Q3_K, vec_dot_q3_K_q8_K},
-    {GgmlType::Q4_K, vec_dot_q4_K_q8_K},    {GgmlType::Q5_K, vec_dot_q5_K_q8_K},
-    {GgmlType::Q6_K, vec_dot_q6_K_q8_K},    {GgmlType::IQ4_NL, vec_dot_iq4_nl_q8_0},
+    {GgmlType::F32, vec_dot_f32_f32},        {GgmlType::F16, vec_dot_f16_f16},
+    {GgmlType::BF16, vec_dot_bf16_bf16},     {GgmlType::Q4_0, vec_dot_q4_0_q8_0},
+    {GgmlType::Q4_1, vec_dot_q4_1_q8_1},     {GgmlType::Q5_0, vec_dot_q5_0_q8_0},
+    {GgmlType::Q5_1, vec_dot_q5_1_q8_1},     {GgmlType::Q8_0, vec_dot_q8_0_q8_0},
+    {GgmlType::Q2_K, vec_dot_q2_K_q8_K},     {GgmlType::Q3_K, vec_dot_q3_K_q8_K},
+    {GgmlType::Q4_K, vec_dot_q4_K_q8_K},     {GgmlType::Q5_K, vec_dot_q5_K_q8_K},
+    {GgmlType::Q6_K, vec_dot_q6_K_q8_K},     {GgmlType::IQ4_NL, vec_dot_iq4_nl_q8_0},
     {GgmlType::IQ4_XS, vec_dot_iq4_xs_q8_K},
 };
 
@@ -67,9 +69,9 @@ void matvec(GgmlType weight_type, const void* w, size_t n_rows, size_t n_cols, c
     if (dot == nullptr || wf == nullptr || !wf->vec_dot_type)
         throw Error(ErrorCode::Unsupported, "no dot product for tensor type " + std::string(wt.name));
     if (n_cols % wt.block_size != 0)
-        throw Error(ErrorCode::InvalidArgument, "row of " + std::to_string(n_cols) + " elements is not a multiple of " +
-                                                    std::string(wt.name) + "'s block size " +
-                                                    std::to_string(wt.block_size));
+        throw Error(ErrorCode::InvalidArgument, "row of " + std::to_string(n_cols) +
+                                                    " elements is not a multiple of " + std::string(wt.name) +
+                                                    "'s block size " + std::to_string(wt.block_size));
     const quant::QuantFormat& af = quant::quant_format(*wf->vec_dot_type);
     std::vector<uint8_t> a(static_cast<size_t>(row_bytes(type_traits(af.type), n_cols)));
     af.quantize_row(x, a.data(), n_cols);

@@ -10,14 +10,26 @@
 
 namespace chord::kernels::ref {
 
-using namespace chord::quant;
+using quant::BlockIQ4_XS;
+using quant::BlockQ2_K;
+using quant::BlockQ3_K;
+using quant::BlockQ4_K;
+using quant::BlockQ5_K;
+using quant::BlockQ6_K;
+using quant::BlockQ8_K;
+using quant::k4_scale_min;
+using quant::kIq4nlLevels;
+using quant::kSuperBlockSize;
+using quant::q3_K_scale;
 
 namespace {
 
 constexpr size_t kLanes = 8;
 
 // The 2-bit field of element e in a Q2_K / Q3_K qs array.
-inline int low2(const uint8_t* qs, size_t e) { return (qs[e / 128 * 32 + e % 32] >> (2 * (e % 128 / 32))) & 3; }
+inline int low2(const uint8_t* qs, size_t e) {
+    return (qs[e / 128 * 32 + e % 32] >> (2 * (e % 128 / 32))) & 3;
+}
 
 // Adds the lane sums of one super-block, scaled by d, into the running lanes.
 inline void accumulate_lanes(float d, const int32_t (&lanes)[kLanes], float (&sums)[kLanes]) {
@@ -80,7 +92,8 @@ float dot_k4(size_t n, const void* w_row, const void* a_row) {
         uint8_t sc[8], m[8];
         for (int j = 0; j < 8; ++j) k4_scale_min(j, w[b].scales, sc[j], m[j]);
         int32_t lanes[kLanes] = {};
-        for (size_t e = 0; e < kSuperBlockSize; ++e) lanes[e % kLanes] += sc[e / 32] * (a[b].qs[e] * Quant(w[b], e));
+        for (size_t e = 0; e < kSuperBlockSize; ++e)
+            lanes[e % kLanes] += sc[e / 32] * (a[b].qs[e] * Quant(w[b], e));
         int min_sum = 0;
         for (size_t g = 0; g < 16; ++g) min_sum += a[b].bsums[g] * m[g / 2];
         accumulate_lanes(fp16_to_fp32(w[b].d) * a[b].d, lanes, sums);
@@ -131,7 +144,8 @@ float vec_dot_iq4_xs_q8_K(size_t n, const void* w_row, const void* a_row) {
     for (size_t b = 0; b < n / kSuperBlockSize; ++b) {
         const float d = fp16_to_fp32(w[b].d) * a[b].d;
         for (size_t g = 0; g < 8; ++g) {
-            const int ls = ((w[b].scales_l[g / 2] >> (4 * (g % 2))) & 0xF) | ((w[b].scales_h >> (2 * g)) & 3) << 4;
+            const int ls = ((w[b].scales_l[g / 2] >> (4 * (g % 2))) & 0xF) | ((w[b].scales_h >> (2 * g)) & 3)
+                                                                                 << 4;
             const uint8_t* qs = w[b].qs + 16 * g;
             const int8_t* q8 = a[b].qs + 32 * g;
             int sumi = 0;

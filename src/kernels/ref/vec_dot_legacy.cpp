@@ -8,12 +8,22 @@
 
 namespace chord::kernels::ref {
 
-using namespace chord::quant;
+using quant::BlockIQ4_NL;
+using quant::BlockQ4_0;
+using quant::BlockQ4_1;
+using quant::BlockQ5_0;
+using quant::BlockQ5_1;
+using quant::BlockQ8_0;
+using quant::BlockQ8_1;
+using quant::kBlockSize;
+using quant::kIq4nlLevels;
 
 namespace {
 
 // Element j's fifth bit in a Q5 block.
-inline int q5_high_bit(const uint8_t qh[4], size_t j) { return (qh[j / 8] >> (j % 8)) & 1; }
+inline int q5_high_bit(const uint8_t qh[4], size_t j) {
+    return (qh[j / 8] >> (j % 8)) & 1;
+}
 
 }  // namespace
 
