@@ -1,4 +1,4 @@
-// `chord logits -m MODEL (--ids 1,2,3 | -p TEXT) [--top K] [--all-positions]`: evaluates tokens and
+// `chord logits -m MODEL --ids 1,2,3 [--top K] [--all-positions]`: evaluates tokens and
 // prints the top-K next-token log-probabilities as JSON, the form the parity tests compare with
 // llama.cpp's. --ids are evaluated exactly as given (no BOS added).
 #include <CLI/CLI.hpp>
@@ -34,7 +34,7 @@ nlohmann::json top_logprobs(std::span<const float> logits, int k) {
 
     std::vector<int32_t> order(logits.size());
     std::iota(order.begin(), order.end(), 0);
-    const auto kk = static_cast<size_t>(std::min<int64_t>(k, static_cast<int64_t>(order.size())));
+    const auto kk = k == 0 ? order.size() : static_cast<size_t>(std::min<int64_t>(k, static_cast<int64_t>(order.size())));
     // Highest first; equal logits by id, as llama.cpp's greedy pick takes the first maximum.
     std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(kk), order.end(),
                       [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
@@ -51,7 +51,7 @@ void run_logits(const LogitsOptions& o) {
     runtime::Context ctx(model, context_options(o.model));
     const std::vector<int32_t> ids = parse_id_list(o.ids);
     if (ids.empty()) throw Error(ErrorCode::InvalidArgument, "--ids: give at least one token id");
-    if (o.top < 1) throw Error(ErrorCode::InvalidArgument, "--top must be at least 1");
+    if (o.top < 0) throw Error(ErrorCode::InvalidArgument, "--top must be 0 (the whole vocabulary) or more");
     const auto logits = ctx.eval(ids, o.all_positions);
     const size_t n_vocab = model->hparams().n_vocab;
 
@@ -73,7 +73,7 @@ void register_logits(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("logits", "Print the top next-token log-probabilities after some tokens, as JSON");
     add_model_options(*cmd, o->model);
     cmd->add_option("--ids", o->ids, "Comma-separated token ids, evaluated exactly as given (no BOS)")->required();
-    cmd->add_option("--top", o->top, "How many of the most likely tokens to print")->capture_default_str();
+    cmd->add_option("--top", o->top, "How many of the most likely tokens to print (0: all)")->capture_default_str();
     cmd->add_flag("--all-positions", o->all_positions, "Print the distribution after every token, not just the last");
     cmd->callback([o] { run_logits(*o); });
 }

@@ -15,15 +15,20 @@
 namespace chord {
 namespace {
 
-// How long a worker spins before sleeping: long enough to span the gap between two ops of one token,
-// short enough that an idle pool goes quiet within a few milliseconds.
-constexpr int kSpinIterations = 1 << 16;
+// A waiting thread first spins (the next op of a token comes within microseconds), then yields its core
+// (so a pool with more threads than free cores still makes progress), then a worker sleeps.
+constexpr int kSpinIterations = 1 << 11;
+constexpr int kYieldIterations = 1 << 8;
 
 }  // namespace
 
 ThreadPool::ThreadPool(int n_threads) {
     for (int i = 1; i < n_threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
+
+// Workers start from generation 0, not from whatever they read when the OS gets round to starting them:
+// a run() issued before a worker first looks would otherwise be mistaken for the starting point and
+// never run (the caller would wait for it forever).
 
 ThreadPool::~ThreadPool() {
     stop_.store(true, std::memory_order_relaxed);
@@ -42,18 +47,22 @@ void ThreadPool::run(ThreadTask task) {
     generation_.fetch_add(1, std::memory_order_release);
     generation_.notify_all();
     task(0);
-    // The caller may be a browser's main thread, which must not block: it spins (the others finish
-    // within the same op).
-    while (pending_.load(std::memory_order_acquire) != 0) CHORD_CPU_RELAX();
+    // The caller may be a browser's main thread, which must not block: it spins, then yields (the
+    // others finish within the same op).
+    for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
+        if (spin < kSpinIterations) CHORD_CPU_RELAX();
+        else std::this_thread::yield();
+    }
     task_ = nullptr;
 }
 
 void ThreadPool::worker_loop(int index) {
-    uint32_t seen = generation_.load(std::memory_order_acquire);
+    uint32_t seen = 0;
     for (;;) {
         uint32_t now = generation_.load(std::memory_order_acquire);
-        for (int spin = 0; now == seen && spin < kSpinIterations; ++spin) {
-            CHORD_CPU_RELAX();
+        for (int spin = 0; now == seen && spin < kSpinIterations + kYieldIterations; ++spin) {
+            if (spin < kSpinIterations) CHORD_CPU_RELAX();
+            else std::this_thread::yield();
             now = generation_.load(std::memory_order_acquire);
         }
         while (now == seen) {
