@@ -14,6 +14,7 @@ void register_bench(CLI::App& app);
 void register_info(CLI::App& app);
 void register_logits(CLI::App& app);
 void register_synth(CLI::App& app);
+void register_tokenize(CLI::App& app);
 
 // The built-in demo model: $CHORD_DEMO_MODEL, else the one the setup script writes in the source tree.
 std::string demo_model_path();

@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
     chord::cli::register_info(app);
     chord::cli::register_logits(app);
     chord::cli::register_synth(app);
+    chord::cli::register_tokenize(app);
     try {
         app.parse(llama_cpp_spellings(argc, argv));
     } catch (const CLI::ParseError& e) {
