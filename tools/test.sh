@@ -3,7 +3,7 @@
 #   native release build: unit tests + parity tests against llama.cpp (ctest)
 #   asan preset (clang 14, ASan + UBSan): unit tests
 #   wasm preset (emscripten): unit tests under node
-#   fuzz smoke: each libFuzzer target for CHORD_FUZZ_SECONDS (default 60)
+#   fuzz smoke: each libFuzzer target for CHORD_FUZZ_SECONDS (default 30)
 # Exits non-zero when anything fails; the last line sums up every ctest run.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -43,7 +43,7 @@ run_preset asan
 run_preset wasm
 
 echo "== fuzz smoke =="
-if tools/fuzz.sh "${CHORD_FUZZ_SECONDS:-60}"; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+if tools/fuzz.sh "${CHORD_FUZZ_SECONDS:-30}"; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 
 echo
 echo "all suites: $passed passed, $failed failed"
