@@ -20,7 +20,8 @@ void add_model_options(CLI::App& cmd, ModelOptions& o) {
     cmd.add_option("-b,--batch-size", o.n_batch, "Prompt tokens per forward pass")->capture_default_str();
     // -ctk / -ctv (llama.cpp's spellings) are rewritten to these by main.cpp: CLI11 has no multi-letter
     // single-dash flags.
-    cmd.add_option("--cache-type-k", o.cache_type_k, "KV cache type for K: f16 or f32 (also -ctk)")->capture_default_str();
+    cmd.add_option("--cache-type-k", o.cache_type_k, "KV cache type for K: f16 or f32 (also -ctk)")
+        ->capture_default_str();
     cmd.add_option("--cache-type-v", o.cache_type_v, "KV cache type for V: f16 or f32, same as K (also -ctv)")
         ->capture_default_str();
 }
@@ -35,10 +36,12 @@ runtime::ContextOptions context_options(const ModelOptions& o) {
     c.threads = o.threads;
     c.n_batch = o.n_batch;
     if (o.cache_type_k != o.cache_type_v)
-        throw Error(ErrorCode::InvalidArgument, "wasm-chord keeps K and V in one type: -ctk " + o.cache_type_k +
-                                                    " and -ctv " + o.cache_type_v + " differ");
+        throw Error(ErrorCode::InvalidArgument, "wasm-chord keeps K and V in one type: -ctk " +
+                                                    o.cache_type_k + " and -ctv " + o.cache_type_v +
+                                                    " differ");
     if (o.cache_type_k != "f16" && o.cache_type_k != "f32")
-        throw Error(ErrorCode::InvalidArgument, "KV cache type '" + o.cache_type_k + "' is not supported (f16, f32)");
+        throw Error(ErrorCode::InvalidArgument,
+                    "KV cache type '" + o.cache_type_k + "' is not supported (f16, f32)");
     c.kv_type = o.cache_type_k == "f16" ? GgmlType::F16 : GgmlType::F32;
     return c;
 }
@@ -47,13 +50,15 @@ std::vector<int32_t> parse_id_list(const std::string& text) {
     std::vector<int32_t> ids;
     size_t i = 0;
     const auto skip = [&] {
-        while (i < text.size() && (std::isspace(static_cast<unsigned char>(text[i])) || text[i] == '[' || text[i] == ']'))
+        while (i < text.size() &&
+               (std::isspace(static_cast<unsigned char>(text[i])) || text[i] == '[' || text[i] == ']'))
             ++i;
     };
     skip();
     while (i < text.size()) {
         const size_t start = i;
-        while (i < text.size() && text[i] != ',' && text[i] != ']' && !std::isspace(static_cast<unsigned char>(text[i])))
+        while (i < text.size() && text[i] != ',' && text[i] != ']' &&
+               !std::isspace(static_cast<unsigned char>(text[i])))
             ++i;
         const std::string item = text.substr(start, i - start);
         char* end = nullptr;

@@ -16,10 +16,10 @@ class App;
 namespace chord::cli {
 
 struct ModelOptions {
-    std::string path;        // -m; empty: the built-in demo model
-    uint32_t n_ctx = 0;      // -c; 0: the model's, at most 4096
-    int threads = 0;         // -t; 0: physical cores
-    uint32_t n_batch = 512;  // -b
+    std::string path;                  // -m; empty: the built-in demo model
+    uint32_t n_ctx = 0;                // -c; 0: the model's, at most 4096
+    int threads = 0;                   // -t; 0: physical cores
+    uint32_t n_batch = 512;            // -b
     std::string cache_type_k = "f16";  // -ctk
     std::string cache_type_v = "f16";  // -ctv
 };

@@ -37,7 +37,8 @@ struct Result {
 // Token ids for the benchmark: spread over the vocabulary, deterministic.
 std::vector<int32_t> bench_tokens(int n, uint32_t n_vocab) {
     std::vector<int32_t> ids(static_cast<size_t>(n));
-    for (int i = 0; i < n; ++i) ids[static_cast<size_t>(i)] = static_cast<int32_t>((7919u * (i + 1)) % n_vocab);
+    for (int i = 0; i < n; ++i)
+        ids[static_cast<size_t>(i)] = static_cast<int32_t>((7919u * (i + 1)) % n_vocab);
     return ids;
 }
 
@@ -79,28 +80,33 @@ void run_bench(const BenchOptions& o) {
     runtime::Context ctx(model, context_options(mo));
 
     std::vector<Result> results;
-    if (o.n_prompt > 0) results.push_back(run_test(ctx, "pp" + std::to_string(o.n_prompt), o.n_prompt, true, o.reps));
+    if (o.n_prompt > 0)
+        results.push_back(run_test(ctx, "pp" + std::to_string(o.n_prompt), o.n_prompt, true, o.reps));
     if (o.n_gen > 0) results.push_back(run_test(ctx, "tg" + std::to_string(o.n_gen), o.n_gen, false, o.reps));
 
     if (o.json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& r : results)
-            out.push_back({{"test", r.test}, {"avg_ts", r.avg_ts}, {"stddev_ts", r.stddev_ts}, {"threads", ctx.threads()},
+            out.push_back({{"test", r.test},
+                           {"avg_ts", r.avg_ts},
+                           {"stddev_ts", r.stddev_ts},
+                           {"threads", ctx.threads()},
                            {"kernels", kernels::kernel_isa()}});
         std::cout << out.dump(2) << '\n';
         return;
     }
     const auto& f = model->file();
-    const std::string type = f.find("general.file_type") != nullptr ? model::file_type_name(f.get_u32("general.file_type")) : "?";
+    const std::string type =
+        f.find("general.file_type") != nullptr ? model::file_type_name(f.get_u32("general.file_type")) : "?";
     uint64_t params = 0;
     for (const auto& t : f.tensors()) params += t.n_elements;
     std::printf("| model | size | params | backend | threads | test | t/s |\n");
     std::printf("| --- | ---: | ---: | --- | ---: | ---: | ---: |\n");
     for (const auto& r : results)
         std::printf("| %s %s | %.2f MiB | %.2f M | cpu (%s) | %d | %s | %.2f ± %.2f |\n",
-                    model->hparams().arch.c_str(), type.c_str(), static_cast<double>(f.bytes().size()) / (1 << 20),
-                    static_cast<double>(params) / 1e6, kernels::kernel_isa(), ctx.threads(), r.test.c_str(), r.avg_ts,
-                    r.stddev_ts);
+                    model->hparams().arch.c_str(), type.c_str(),
+                    static_cast<double>(f.bytes().size()) / (1 << 20), static_cast<double>(params) / 1e6,
+                    kernels::kernel_isa(), ctx.threads(), r.test.c_str(), r.avg_ts, r.stddev_ts);
 }
 
 }  // namespace
@@ -109,7 +115,8 @@ void register_bench(CLI::App& app) {
     auto o = std::make_shared<BenchOptions>();
     CLI::App* cmd = app.add_subcommand("bench", "Measure prompt and generation speed (like llama-bench)");
     add_model_options(*cmd, o->model);
-    cmd->add_option("-p,--n-prompt", o->n_prompt, "Prompt tokens (ppN test; 0 skips it)")->capture_default_str();
+    cmd->add_option("-p,--n-prompt", o->n_prompt, "Prompt tokens (ppN test; 0 skips it)")
+        ->capture_default_str();
     cmd->add_option("-n,--n-gen", o->n_gen, "Generated tokens (tgN test; 0 skips it)")->capture_default_str();
     cmd->add_option("-r,--repetitions", o->reps, "Repetitions of each test")->capture_default_str();
     cmd->add_flag("--json", o->json, "Print results as JSON: [{test, avg_ts, stddev_ts}, ...]");

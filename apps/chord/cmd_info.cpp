@@ -35,17 +35,21 @@ std::string human_bytes(uint64_t n) {
 
 std::string human_count(uint64_t n) {
     char buf[32];
-    if (n >= 1000000000ull) std::snprintf(buf, sizeof buf, "%.2f B", static_cast<double>(n) / 1e9);
-    else if (n >= 1000000ull) std::snprintf(buf, sizeof buf, "%.2f M", static_cast<double>(n) / 1e6);
-    else if (n >= 1000ull) std::snprintf(buf, sizeof buf, "%.2f K", static_cast<double>(n) / 1e3);
-    else std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(n));
+    if (n >= 1000000000ull)
+        std::snprintf(buf, sizeof buf, "%.2f B", static_cast<double>(n) / 1e9);
+    else if (n >= 1000000ull)
+        std::snprintf(buf, sizeof buf, "%.2f M", static_cast<double>(n) / 1e6);
+    else if (n >= 1000ull)
+        std::snprintf(buf, sizeof buf, "%.2f K", static_cast<double>(n) / 1e3);
+    else
+        std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(n));
     return buf;
 }
 
 void run_info(const InfoOptions& o) {
     const gguf::File f = gguf::File::open(o.model);
-    std::cout << "file:          " << o.model << " (" << human_bytes(f.bytes().size()) << ", GGUF v" << f.version()
-              << ", alignment " << f.alignment() << ")\n";
+    std::cout << "file:          " << o.model << " (" << human_bytes(f.bytes().size()) << ", GGUF v"
+              << f.version() << ", alignment " << f.alignment() << ")\n";
     std::cout << "architecture:  " << f.get_string_or("general.architecture", "(none)") << '\n';
     if (const auto* name = f.find("general.name"); name != nullptr && name->is_string())
         std::cout << "name:          " << name->str() << '\n';
@@ -61,8 +65,10 @@ void run_info(const InfoOptions& o) {
         ++type_counts[std::string(t.traits().name)];
     }
     std::string types;
-    for (const auto& [name, count] : type_counts) types += (types.empty() ? "" : ", ") + name + ": " + std::to_string(count);
-    std::cout << "parameters:    " << human_count(params) << " (" << human_bytes(tensor_bytes) << " of tensor data)\n";
+    for (const auto& [name, count] : type_counts)
+        types += (types.empty() ? "" : ", ") + name + ": " + std::to_string(count);
+    std::cout << "parameters:    " << human_count(params) << " (" << human_bytes(tensor_bytes)
+              << " of tensor data)\n";
     std::cout << "tensors:       " << f.tensors().size() << (types.empty() ? "" : " (" + types + ")") << '\n';
 
     std::cout << "\nmetadata (" << f.metadata().size() << " keys):\n";
@@ -89,7 +95,8 @@ void run_info(const InfoOptions& o) {
                 break;
             }
             std::printf("  %-*s %-7s %-22s %s\n", static_cast<int>(name_width), t.name.c_str(),
-                        std::string(t.traits().name).c_str(), t.shape_string().c_str(), human_bytes(t.n_bytes).c_str());
+                        std::string(t.traits().name).c_str(), t.shape_string().c_str(),
+                        human_bytes(t.n_bytes).c_str());
         }
     }
 
@@ -103,7 +110,8 @@ void run_info(const InfoOptions& o) {
 
 void register_info(CLI::App& app) {
     auto opts = std::make_shared<InfoOptions>();
-    CLI::App* cmd = app.add_subcommand("info", "Show a GGUF model's metadata, tensors and whether wasm-chord runs it");
+    CLI::App* cmd =
+        app.add_subcommand("info", "Show a GGUF model's metadata, tensors and whether wasm-chord runs it");
     cmd->add_option("model", opts->model, "GGUF file (default: the built-in demo model)");
     cmd->add_option("-m,--model", opts->model, "GGUF file (same as the positional argument)");
     cmd->add_flag("--all", opts->all, "Print every array element and every tensor");

@@ -34,10 +34,12 @@ nlohmann::json top_logprobs(std::span<const float> logits, int k) {
 
     std::vector<int32_t> order(logits.size());
     std::iota(order.begin(), order.end(), 0);
-    const auto kk = k == 0 ? order.size() : static_cast<size_t>(std::min<int64_t>(k, static_cast<int64_t>(order.size())));
+    const auto kk =
+        k == 0 ? order.size() : static_cast<size_t>(std::min<int64_t>(k, static_cast<int64_t>(order.size())));
     // Highest first; equal logits by id, as llama.cpp's greedy pick takes the first maximum.
-    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(kk), order.end(),
-                      [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
+    std::partial_sort(
+        order.begin(), order.begin() + static_cast<std::ptrdiff_t>(kk), order.end(),
+        [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
     nlohmann::json top = nlohmann::json::array();
     for (size_t i = 0; i < kk; ++i)
         top.push_back({{"id", order[i]}, {"logprob", static_cast<double>(logits[order[i]]) - log_z}});
@@ -58,7 +60,8 @@ void run_logits(const LogitsOptions& o) {
     nlohmann::json out = {{"tokens", ids}};
     if (o.all_positions) {
         nlohmann::json positions = nlohmann::json::array();
-        for (size_t t = 0; t < ids.size(); ++t) positions.push_back(top_logprobs(logits.subspan(t * n_vocab, n_vocab), o.top));
+        for (size_t t = 0; t < ids.size(); ++t)
+            positions.push_back(top_logprobs(logits.subspan(t * n_vocab, n_vocab), o.top));
         out["positions"] = positions;
     } else {
         out.update(top_logprobs(logits, o.top));
@@ -70,11 +73,15 @@ void run_logits(const LogitsOptions& o) {
 
 void register_logits(CLI::App& app) {
     auto o = std::make_shared<LogitsOptions>();
-    CLI::App* cmd = app.add_subcommand("logits", "Print the top next-token log-probabilities after some tokens, as JSON");
+    CLI::App* cmd =
+        app.add_subcommand("logits", "Print the top next-token log-probabilities after some tokens, as JSON");
     add_model_options(*cmd, o->model);
-    cmd->add_option("--ids", o->ids, "Comma-separated token ids, evaluated exactly as given (no BOS)")->required();
-    cmd->add_option("--top", o->top, "How many of the most likely tokens to print (0: all)")->capture_default_str();
-    cmd->add_flag("--all-positions", o->all_positions, "Print the distribution after every token, not just the last");
+    cmd->add_option("--ids", o->ids, "Comma-separated token ids, evaluated exactly as given (no BOS)")
+        ->required();
+    cmd->add_option("--top", o->top, "How many of the most likely tokens to print (0: all)")
+        ->capture_default_str();
+    cmd->add_flag("--all-positions", o->all_positions,
+                  "Print the distribution after every token, not just the last");
     cmd->callback([o] { run_logits(*o); });
 }
 

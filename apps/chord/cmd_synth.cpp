@@ -37,7 +37,8 @@ void register_synth(CLI::App& app) {
     auto o = std::make_shared<SynthCliOptions>();
     CLI::App* cmd = app.add_subcommand("synth", "Write a random-weight test model with a real tokenizer");
     cmd->add_option("-o,--output", o->out, "Output GGUF file")->required();
-    cmd->add_option("--vocab", o->vocab, "GGUF file to take the tokenizer from (e.g. ggml-vocab-llama-spm.gguf)")
+    cmd->add_option("--vocab", o->vocab,
+                    "GGUF file to take the tokenizer from (e.g. ggml-vocab-llama-spm.gguf)")
         ->required();
     cmd->add_option("--arch", o->synth.arch, "Architecture: llama, qwen2")->capture_default_str();
     cmd->add_option("--shape", o->shape, "Preset shape: tiny, tinyllama (flags after it still apply)");
@@ -71,8 +72,8 @@ void register_synth(CLI::App& app) {
         s.type = *type;
         const gguf::File vocab = gguf::File::open(o->vocab);
         model::synthesize(vocab, s).write_file(o->out);
-        std::cerr << "chord synth: wrote " << o->out << " (" << s.arch << ", dim " << s.dim << ", " << s.n_layers
-                  << " layers, " << o->type << ")\n";
+        std::cerr << "chord synth: wrote " << o->out << " (" << s.arch << ", dim " << s.dim << ", "
+                  << s.n_layers << " layers, " << o->type << ")\n";
     });
 }
 

@@ -3,9 +3,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iostream>
 #include <string>
 #include <vector>
-#include <iostream>
 
 #include "commands.h"
 #include "core/error.h"
@@ -27,9 +27,12 @@ std::vector<std::string> llama_cpp_spellings(int argc, char** argv) {
     std::vector<std::string> args;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "-ctk") args.emplace_back("--cache-type-k");
-        else if (a == "-ctv") args.emplace_back("--cache-type-v");
-        else args.push_back(a);
+        if (a == "-ctk")
+            args.emplace_back("--cache-type-k");
+        else if (a == "-ctv")
+            args.emplace_back("--cache-type-v");
+        else
+            args.push_back(a);
     }
     std::reverse(args.begin(), args.end());  // CLI11 takes a vector in reverse order
     return args;

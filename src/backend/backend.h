@@ -14,14 +14,14 @@ namespace chord::backend {
 
 struct RopeParams {
     model::RopeStyle style = model::RopeStyle::Norm;
-    int n_rot = 0;                         // dimensions rotated, from the start of each head
+    int n_rot = 0;  // dimensions rotated, from the start of each head
     float base = 10000.0f;
     float freq_scale = 1.0f;
-    const float* freq_factors = nullptr;   // (n_rot / 2) divisors of the base frequencies, or null
+    const float* freq_factors = nullptr;  // (n_rot / 2) divisors of the base frequencies, or null
 };
 
 class Backend {
-public:
+  public:
     virtual ~Backend() = default;
     virtual const char* name() const = 0;
 
@@ -42,8 +42,8 @@ public:
     // out (n_tokens, n_heads * head_dim): causal softmax(q·kᵀ * scale)·v over cache positions
     // [0, positions[t]] of `layer`, kv head = head / (n_heads / n_kv_heads).
     virtual void attention(const float* q, const model::KvCache& kv, uint32_t layer, const int32_t* positions,
-                           int64_t n_tokens, int64_t n_heads, int64_t n_kv_heads, int64_t head_dim, float scale,
-                           float* out) = 0;
+                           int64_t n_tokens, int64_t n_heads, int64_t n_kv_heads, int64_t head_dim,
+                           float scale, float* out) = 0;
     // gate (n) = silu(gate) * up
     virtual void swiglu(float* gate, const float* up, int64_t n) = 0;
     // x (n) += y (n)

@@ -19,23 +19,25 @@ namespace chord {
 namespace {
 
 class OwnedBytes final : public ByteSource {
-public:
-    OwnedBytes(std::vector<uint8_t> bytes, std::string origin) : bytes_(std::move(bytes)), origin_(std::move(origin)) {}
+  public:
+    OwnedBytes(std::vector<uint8_t> bytes, std::string origin)
+        : bytes_(std::move(bytes)), origin_(std::move(origin)) {}
     std::span<const uint8_t> bytes() const override { return bytes_; }
     const std::string& origin() const override { return origin_; }
 
-private:
+  private:
     std::vector<uint8_t> bytes_;
     std::string origin_;
 };
 
 class BorrowedBytes final : public ByteSource {
-public:
-    BorrowedBytes(std::span<const uint8_t> bytes, std::string origin) : bytes_(bytes), origin_(std::move(origin)) {}
+  public:
+    BorrowedBytes(std::span<const uint8_t> bytes, std::string origin)
+        : bytes_(bytes), origin_(std::move(origin)) {}
     std::span<const uint8_t> bytes() const override { return bytes_; }
     const std::string& origin() const override { return origin_; }
 
-private:
+  private:
     std::span<const uint8_t> bytes_;
     std::string origin_;
 };
@@ -46,7 +48,7 @@ private:
 
 #if !defined(__EMSCRIPTEN__)
 class MappedFile final : public ByteSource {
-public:
+  public:
     explicit MappedFile(const std::string& path) : origin_(path) {
         const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) throw_io_error("cannot open", path);
@@ -79,7 +81,7 @@ public:
     std::span<const uint8_t> bytes() const override { return {data_, size_}; }
     const std::string& origin() const override { return origin_; }
 
-private:
+  private:
     const uint8_t* data_ = nullptr;
     size_t size_ = 0;
     std::string origin_;

@@ -12,7 +12,7 @@
 namespace chord {
 
 class ByteSource {
-public:
+  public:
     virtual ~ByteSource() = default;
     virtual std::span<const uint8_t> bytes() const = 0;
     // Where the bytes came from, for error messages ("model.gguf", "<buffer>").
@@ -26,6 +26,7 @@ std::shared_ptr<const ByteSource> map_file(const std::string& path);
 std::shared_ptr<const ByteSource> own_bytes(std::vector<uint8_t> bytes, std::string origin = "<buffer>");
 
 // Borrows `bytes`: the caller keeps them alive as long as anything parsed from them.
-std::shared_ptr<const ByteSource> borrow_bytes(std::span<const uint8_t> bytes, std::string origin = "<buffer>");
+std::shared_ptr<const ByteSource> borrow_bytes(std::span<const uint8_t> bytes,
+                                               std::string origin = "<buffer>");
 
 }  // namespace chord

@@ -5,12 +5,18 @@ namespace chord {
 
 const char* error_code_name(ErrorCode code) {
     switch (code) {
-        case ErrorCode::Io: return "io";
-        case ErrorCode::Format: return "format";
-        case ErrorCode::Unsupported: return "unsupported";
-        case ErrorCode::InvalidArgument: return "invalid_argument";
-        case ErrorCode::Missing: return "missing";
-        case ErrorCode::OutOfMemory: return "out_of_memory";
+        case ErrorCode::Io:
+            return "io";
+        case ErrorCode::Format:
+            return "format";
+        case ErrorCode::Unsupported:
+            return "unsupported";
+        case ErrorCode::InvalidArgument:
+            return "invalid_argument";
+        case ErrorCode::Missing:
+            return "missing";
+        case ErrorCode::OutOfMemory:
+            return "out_of_memory";
     }
     return "unknown";
 }

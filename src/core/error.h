@@ -11,22 +11,22 @@
 namespace chord {
 
 enum class ErrorCode : int {
-    Io = 1,          // a file could not be opened, mapped or read
-    Format,          // the bytes are not a valid GGUF (or other input format)
-    Unsupported,     // valid input that wasm-chord cannot run (architecture, tensor type)
-    InvalidArgument, // a bad option or argument from the caller
-    Missing,         // a required key or tensor is absent
-    OutOfMemory,     // an allocation the input asked for was refused
+    Io = 1,           // a file could not be opened, mapped or read
+    Format,           // the bytes are not a valid GGUF (or other input format)
+    Unsupported,      // valid input that wasm-chord cannot run (architecture, tensor type)
+    InvalidArgument,  // a bad option or argument from the caller
+    Missing,          // a required key or tensor is absent
+    OutOfMemory,      // an allocation the input asked for was refused
 };
 
 const char* error_code_name(ErrorCode code);
 
 class Error : public std::runtime_error {
-public:
+  public:
     Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
     ErrorCode code() const { return code_; }
 
-private:
+  private:
     ErrorCode code_;
 };
 

@@ -50,8 +50,10 @@ void ThreadPool::run(ThreadTask task) {
     // The caller may be a browser's main thread, which must not block: it spins, then yields (the
     // others finish within the same op).
     for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
-        if (spin < kSpinIterations) CHORD_CPU_RELAX();
-        else std::this_thread::yield();
+        if (spin < kSpinIterations)
+            CHORD_CPU_RELAX();
+        else
+            std::this_thread::yield();
     }
     task_ = nullptr;
 }
@@ -61,8 +63,10 @@ void ThreadPool::worker_loop(int index) {
     for (;;) {
         uint32_t now = generation_.load(std::memory_order_acquire);
         for (int spin = 0; now == seen && spin < kSpinIterations + kYieldIterations; ++spin) {
-            if (spin < kSpinIterations) CHORD_CPU_RELAX();
-            else std::this_thread::yield();
+            if (spin < kSpinIterations)
+                CHORD_CPU_RELAX();
+            else
+                std::this_thread::yield();
             now = generation_.load(std::memory_order_acquire);
         }
         while (now == seen) {

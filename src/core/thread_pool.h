@@ -15,20 +15,20 @@ namespace chord {
 
 // A non-owning reference to a callable `void(int thread_index)`; valid while the callable lives.
 class ThreadTask {
-public:
+  public:
     template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, ThreadTask>>>
     ThreadTask(F&& f)  // NOLINT(google-explicit-constructor): used like a function argument
         : object_(const_cast<void*>(static_cast<const void*>(&f))),
           call_([](void* o, int i) { (*static_cast<std::remove_reference_t<F>*>(o))(i); }) {}
     void operator()(int thread_index) const { call_(object_, thread_index); }
 
-private:
+  private:
     void* object_;
     void (*call_)(void*, int);
 };
 
 class ThreadPool {
-public:
+  public:
     // `n_threads` counts the calling thread: ThreadPool(1) starts no worker.
     explicit ThreadPool(int n_threads);
     ~ThreadPool();
@@ -46,7 +46,7 @@ public:
         return {n * i / n_threads, n * (i + 1) / n_threads};
     }
 
-private:
+  private:
     void worker_loop(int index);
 
     std::vector<std::thread> workers_;

@@ -11,7 +11,7 @@ namespace chord::gguf {
 namespace {
 
 class Cursor {
-public:
+  public:
     Cursor(std::span<const uint8_t> bytes, const std::string& origin) : bytes_(bytes), origin_(origin) {}
 
     uint64_t pos() const { return pos_; }
@@ -65,7 +65,7 @@ public:
         return out;
     }
 
-private:
+  private:
     std::span<const uint8_t> bytes_;
     const std::string& origin_;
     uint64_t pos_ = 0;
@@ -102,7 +102,8 @@ Value read_array(Cursor& cur, const std::string& context, uint32_t depth) {
     }
     std::vector<Value> items;
     items.reserve(static_cast<size_t>(count));
-    for (uint64_t i = 0; i < count; ++i) items.push_back(read_value(cur, ValueType::Array, context, depth + 1));
+    for (uint64_t i = 0; i < count; ++i)
+        items.push_back(read_value(cur, ValueType::Array, context, depth + 1));
     return Value::array_of_arrays(std::move(items));
 }
 
@@ -112,7 +113,9 @@ Value read_value(Cursor& cur, ValueType type, const std::string& context, uint32
     return Value::scalar_bits(type, cur.read_bits(scalar_size(type), "a scalar value"));
 }
 
-uint64_t align_up(uint64_t x, uint64_t alignment) { return (x + alignment - 1) / alignment * alignment; }
+uint64_t align_up(uint64_t x, uint64_t alignment) {
+    return (x + alignment - 1) / alignment * alignment;
+}
 
 }  // namespace
 
@@ -125,7 +128,9 @@ std::string TensorInfo::shape_string() const {
     return s + "]";
 }
 
-File File::open(const std::string& path) { return parse(map_file(path)); }
+File File::open(const std::string& path) {
+    return parse(map_file(path));
+}
 
 File File::parse(std::shared_ptr<const ByteSource> source) {
     File f;
@@ -134,8 +139,7 @@ File File::parse(std::shared_ptr<const ByteSource> source) {
     Cursor cur(bytes, f.source_->origin());
 
     // Header: magic, version, counts.
-    if (bytes.size() < 4)
-        cur.fail("not a GGUF file: only " + std::to_string(bytes.size()) + " bytes", 0);
+    if (bytes.size() < 4) cur.fail("not a GGUF file: only " + std::to_string(bytes.size()) + " bytes", 0);
     const auto magic = cur.read<uint32_t>("the magic");
     if (magic != kMagic) {
         std::string shown;
@@ -146,7 +150,8 @@ File File::parse(std::shared_ptr<const ByteSource> source) {
         cur.fail("not a GGUF file: magic is '" + shown + "', expected 'GGUF'", 0);
     }
     const auto version = cur.read<uint32_t>("the version");
-    if (version == 1) cur.fail("GGUF version 1 is not supported (re-convert the model with a current llama.cpp)", 4);
+    if (version == 1)
+        cur.fail("GGUF version 1 is not supported (re-convert the model with a current llama.cpp)", 4);
     if (version != 2 && version != 3) {
         if ((version & 0xffff) == 0) cur.fail("big-endian GGUF files are not supported", 4);
         cur.fail("unsupported GGUF version " + std::to_string(version) + " (supported: 2, 3)", 4);
@@ -174,7 +179,8 @@ File File::parse(std::shared_ptr<const ByteSource> source) {
 
     if (const Value* a = f.find("general.alignment")) {
         if (a->type() != ValueType::Uint32)
-            cur.fail(std::string("general.alignment must be a u32, not ") + value_type_name(a->type()), n_kv_at);
+            cur.fail(std::string("general.alignment must be a u32, not ") + value_type_name(a->type()),
+                     n_kv_at);
         const auto alignment = static_cast<uint32_t>(a->bits());
         if (alignment == 0 || (alignment & (alignment - 1)) != 0)
             cur.fail("general.alignment " + std::to_string(alignment) + " is not a power of two", n_kv_at);
@@ -183,7 +189,8 @@ File File::parse(std::shared_ptr<const ByteSource> source) {
 
     // Tensor infos. Each takes at least 8 (name length) + 4 (n_dims) + 4 (type) + 8 (offset) bytes.
     if (n_tensors > cur.remaining() / 24)
-        cur.fail("tensor count " + std::to_string(n_tensors) + " is more than the file can hold", n_tensors_at);
+        cur.fail("tensor count " + std::to_string(n_tensors) + " is more than the file can hold",
+                 n_tensors_at);
     f.tensors_.reserve(static_cast<size_t>(n_tensors));
     for (uint64_t i = 0; i < n_tensors; ++i) {
         const uint64_t at = cur.pos();
@@ -210,19 +217,21 @@ File File::parse(std::shared_ptr<const ByteSource> source) {
         const uint64_t type_at = cur.pos();
         const auto type_id = cur.read<uint32_t>("a tensor type");
         const TypeTraits* traits = find_type_traits(type_id);
-        if (traits == nullptr) cur.fail(context + " has unknown ggml type " + std::to_string(type_id), type_at);
+        if (traits == nullptr)
+            cur.fail(context + " has unknown ggml type " + std::to_string(type_id), type_at);
         t.type = traits->type;
         if (t.ne[0] % traits->block_size != 0)
             cur.fail(context + " has rows of " + std::to_string(t.ne[0]) + " elements, not a multiple of " +
                          std::string(traits->name) + "'s block size " + std::to_string(traits->block_size),
                      dims_at);
-        if (__builtin_mul_overflow(t.n_elements / traits->block_size, uint64_t{traits->block_bytes}, &t.n_bytes))
+        if (__builtin_mul_overflow(t.n_elements / traits->block_size, uint64_t{traits->block_bytes},
+                                   &t.n_bytes))
             cur.fail(context + "'s byte size overflows", type_at);
         const uint64_t offset_at = cur.pos();
         t.offset = cur.read<uint64_t>("a tensor offset");
         if (t.offset % f.alignment_ != 0)
-            cur.fail(context + " has offset " + std::to_string(t.offset) + ", not a multiple of the alignment " +
-                         std::to_string(f.alignment_),
+            cur.fail(context + " has offset " + std::to_string(t.offset) +
+                         ", not a multiple of the alignment " + std::to_string(f.alignment_),
                      offset_at);
         f.tensor_index_.emplace(t.name, f.tensors_.size());
         f.tensors_.push_back(std::move(t));
@@ -232,16 +241,17 @@ File File::parse(std::shared_ptr<const ByteSource> source) {
     f.data_offset_ = align_up(cur.pos(), f.alignment_);
     const uint64_t size = bytes.size();
     if (!f.tensors_.empty() && f.data_offset_ > size)
-        cur.fail("file ends before its tensor data (data section starts at byte " + std::to_string(f.data_offset_) +
-                 ")", size);
+        cur.fail("file ends before its tensor data (data section starts at byte " +
+                     std::to_string(f.data_offset_) + ")",
+                 size);
     for (auto& t : f.tensors_) {
         uint64_t begin = 0;
         uint64_t end = 0;
         if (__builtin_add_overflow(f.data_offset_, t.offset, &begin) ||
             __builtin_add_overflow(begin, t.n_bytes, &end) || end > size)
             cur.fail("tensor '" + t.name + "' (" + std::to_string(t.n_bytes) + " bytes at data offset " +
-                         std::to_string(t.offset) + ") extends past the end of the file (" + std::to_string(size) +
-                         " bytes)",
+                         std::to_string(t.offset) + ") extends past the end of the file (" +
+                         std::to_string(size) + " bytes)",
                      size);
         t.data = bytes.subspan(static_cast<size_t>(begin), static_cast<size_t>(t.n_bytes));  // end <= size
     }
@@ -337,7 +347,8 @@ const TensorInfo* File::find_tensor(std::string_view name) const {
 
 const TensorInfo& File::get_tensor(std::string_view name) const {
     const TensorInfo* t = find_tensor(name);
-    if (t == nullptr) throw Error(ErrorCode::Missing, "tensor '" + std::string(name) + "' is missing from " + origin());
+    if (t == nullptr)
+        throw Error(ErrorCode::Missing, "tensor '" + std::string(name) + "' is missing from " + origin());
     return *t;
 }
 

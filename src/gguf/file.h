@@ -21,8 +21,8 @@ namespace chord::gguf {
 
 constexpr uint32_t kMagic = 0x46554747;  // "GGUF" read as a little-endian u32
 constexpr uint32_t kDefaultAlignment = 32;
-constexpr uint32_t kMaxDims = 4;          // GGML_MAX_DIMS
-constexpr uint32_t kMaxArrayDepth = 8;    // nesting of arrays in arrays
+constexpr uint32_t kMaxDims = 4;        // GGML_MAX_DIMS
+constexpr uint32_t kMaxArrayDepth = 8;  // nesting of arrays in arrays
 
 struct KeyValue {
     std::string key;
@@ -45,7 +45,7 @@ struct TensorInfo {
 };
 
 class File {
-public:
+  public:
     // Maps the file (natively) or reads it (wasm) and parses it.
     static File open(const std::string& path);
     // Parses bytes that are already in memory.
@@ -78,7 +78,7 @@ public:
     const TensorInfo* find_tensor(std::string_view name) const;
     const TensorInfo& get_tensor(std::string_view name) const;  // throws naming the tensor
 
-private:
+  private:
     File() = default;
 
     std::shared_ptr<const ByteSource> source_;

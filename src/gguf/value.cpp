@@ -20,10 +20,14 @@ T load(const uint8_t* p) {
 // Signed view of an integer scalar's bits (sign-extended from its width).
 int64_t signed_bits(ValueType t, uint64_t bits) {
     switch (t) {
-        case ValueType::Int8: return static_cast<int8_t>(bits & 0xff);
-        case ValueType::Int16: return static_cast<int16_t>(bits & 0xffff);
-        case ValueType::Int32: return static_cast<int32_t>(bits & 0xffffffff);
-        default: return static_cast<int64_t>(bits);
+        case ValueType::Int8:
+            return static_cast<int8_t>(bits & 0xff);
+        case ValueType::Int16:
+            return static_cast<int16_t>(bits & 0xffff);
+        case ValueType::Int32:
+            return static_cast<int32_t>(bits & 0xffffffff);
+        default:
+            return static_cast<int64_t>(bits);
     }
 }
 
@@ -61,19 +65,32 @@ std::string escape_string(const std::string& s, size_t max_bytes) {
 
 const char* value_type_name(ValueType type) {
     switch (type) {
-        case ValueType::Uint8: return "u8";
-        case ValueType::Int8: return "i8";
-        case ValueType::Uint16: return "u16";
-        case ValueType::Int16: return "i16";
-        case ValueType::Uint32: return "u32";
-        case ValueType::Int32: return "i32";
-        case ValueType::Float32: return "f32";
-        case ValueType::Bool: return "bool";
-        case ValueType::String: return "str";
-        case ValueType::Array: return "arr";
-        case ValueType::Uint64: return "u64";
-        case ValueType::Int64: return "i64";
-        case ValueType::Float64: return "f64";
+        case ValueType::Uint8:
+            return "u8";
+        case ValueType::Int8:
+            return "i8";
+        case ValueType::Uint16:
+            return "u16";
+        case ValueType::Int16:
+            return "i16";
+        case ValueType::Uint32:
+            return "u32";
+        case ValueType::Int32:
+            return "i32";
+        case ValueType::Float32:
+            return "f32";
+        case ValueType::Bool:
+            return "bool";
+        case ValueType::String:
+            return "str";
+        case ValueType::Array:
+            return "arr";
+        case ValueType::Uint64:
+            return "u64";
+        case ValueType::Int64:
+            return "i64";
+        case ValueType::Float64:
+            return "f64";
     }
     return "?";
 }
@@ -82,17 +99,22 @@ size_t scalar_size(ValueType type) {
     switch (type) {
         case ValueType::Uint8:
         case ValueType::Int8:
-        case ValueType::Bool: return 1;
+        case ValueType::Bool:
+            return 1;
         case ValueType::Uint16:
-        case ValueType::Int16: return 2;
+        case ValueType::Int16:
+            return 2;
         case ValueType::Uint32:
         case ValueType::Int32:
-        case ValueType::Float32: return 4;
+        case ValueType::Float32:
+            return 4;
         case ValueType::Uint64:
         case ValueType::Int64:
-        case ValueType::Float64: return 8;
+        case ValueType::Float64:
+            return 8;
         case ValueType::String:
-        case ValueType::Array: return 0;
+        case ValueType::Array:
+            return 0;
     }
     return 0;
 }
@@ -137,7 +159,8 @@ Value Value::string_array(std::vector<std::string> items) {
 
 Value Value::array_of_arrays(std::vector<Value> items) {
     for (const auto& item : items)
-        if (!item.is_array()) throw Error(ErrorCode::InvalidArgument, "array_of_arrays: an element is not an array");
+        if (!item.is_array())
+            throw Error(ErrorCode::InvalidArgument, "array_of_arrays: an element is not an array");
     Value out;
     out.type_ = ValueType::Array;
     out.elem_type_ = ValueType::Array;
@@ -148,7 +171,8 @@ Value Value::array_of_arrays(std::vector<Value> items) {
 
 Value Value::array_raw(ValueType elem_type, uint64_t count, std::vector<uint8_t> raw) {
     if (!is_scalar(elem_type) || raw.size() != count * scalar_size(elem_type))
-        throw Error(ErrorCode::InvalidArgument, "array_raw: byte count does not match element type and count");
+        throw Error(ErrorCode::InvalidArgument,
+                    "array_raw: byte count does not match element type and count");
     Value out;
     out.type_ = ValueType::Array;
     out.elem_type_ = elem_type;
@@ -166,8 +190,10 @@ bool Value::is_integer() const {
         case ValueType::Uint32:
         case ValueType::Int32:
         case ValueType::Uint64:
-        case ValueType::Int64: return true;
-        default: return false;
+        case ValueType::Int64:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -189,7 +215,8 @@ std::optional<int64_t> Value::to_i64() const {
 }
 
 std::optional<double> Value::to_f64() const {
-    if (type_ == ValueType::Float32) return static_cast<double>(load<float>(reinterpret_cast<const uint8_t*>(&bits_)));
+    if (type_ == ValueType::Float32)
+        return static_cast<double>(load<float>(reinterpret_cast<const uint8_t*>(&bits_)));
     if (type_ == ValueType::Float64) return load<double>(reinterpret_cast<const uint8_t*>(&bits_));
     if (type_ == ValueType::Bool) return bits_ != 0 ? 1.0 : 0.0;
     if (is_signed_int(type_)) return static_cast<double>(signed_bits(type_, bits_));
@@ -245,8 +272,10 @@ std::string Value::to_display(bool full) const {
         return os.str();
     }
     if (is_integer()) {
-        if (is_signed_int(type_)) os << signed_bits(type_, bits_);
-        else os << bits_;
+        if (is_signed_int(type_))
+            os << signed_bits(type_, bits_);
+        else
+            os << bits_;
         return os.str();
     }
     // Array
@@ -254,9 +283,12 @@ std::string Value::to_display(bool full) const {
     os << '[';
     for (size_t i = 0; i < shown; ++i) {
         if (i != 0) os << ", ";
-        if (elem_type_ == ValueType::String) os << escape_string(strings_[i], full ? strings_[i].size() : kMaxStringBytes);
-        else if (elem_type_ == ValueType::Array) os << items_[i].to_display(full);
-        else os << element(i).to_display(full);
+        if (elem_type_ == ValueType::String)
+            os << escape_string(strings_[i], full ? strings_[i].size() : kMaxStringBytes);
+        else if (elem_type_ == ValueType::Array)
+            os << items_[i].to_display(full);
+        else
+            os << element(i).to_display(full);
     }
     if (shown < count_) os << ", ... " << (count_ - shown) << " more";
     os << ']';

@@ -36,20 +36,32 @@ constexpr uint32_t kValueTypeCount = 13;
 const char* value_type_name(ValueType type);
 // Size in bytes of a scalar of this type; 0 for String and Array.
 size_t scalar_size(ValueType type);
-inline bool is_scalar(ValueType type) { return scalar_size(type) != 0; }
+inline bool is_scalar(ValueType type) {
+    return scalar_size(type) != 0;
+}
 
 template <typename T>
 constexpr ValueType value_type_of() {
-    if constexpr (std::is_same_v<T, uint8_t>) return ValueType::Uint8;
-    else if constexpr (std::is_same_v<T, int8_t>) return ValueType::Int8;
-    else if constexpr (std::is_same_v<T, uint16_t>) return ValueType::Uint16;
-    else if constexpr (std::is_same_v<T, int16_t>) return ValueType::Int16;
-    else if constexpr (std::is_same_v<T, uint32_t>) return ValueType::Uint32;
-    else if constexpr (std::is_same_v<T, int32_t>) return ValueType::Int32;
-    else if constexpr (std::is_same_v<T, float>) return ValueType::Float32;
-    else if constexpr (std::is_same_v<T, bool>) return ValueType::Bool;
-    else if constexpr (std::is_same_v<T, uint64_t>) return ValueType::Uint64;
-    else if constexpr (std::is_same_v<T, int64_t>) return ValueType::Int64;
+    if constexpr (std::is_same_v<T, uint8_t>)
+        return ValueType::Uint8;
+    else if constexpr (std::is_same_v<T, int8_t>)
+        return ValueType::Int8;
+    else if constexpr (std::is_same_v<T, uint16_t>)
+        return ValueType::Uint16;
+    else if constexpr (std::is_same_v<T, int16_t>)
+        return ValueType::Int16;
+    else if constexpr (std::is_same_v<T, uint32_t>)
+        return ValueType::Uint32;
+    else if constexpr (std::is_same_v<T, int32_t>)
+        return ValueType::Int32;
+    else if constexpr (std::is_same_v<T, float>)
+        return ValueType::Float32;
+    else if constexpr (std::is_same_v<T, bool>)
+        return ValueType::Bool;
+    else if constexpr (std::is_same_v<T, uint64_t>)
+        return ValueType::Uint64;
+    else if constexpr (std::is_same_v<T, int64_t>)
+        return ValueType::Int64;
     else {
         static_assert(std::is_same_v<T, double>, "not a GGUF scalar type");
         return ValueType::Float64;
@@ -57,7 +69,7 @@ constexpr ValueType value_type_of() {
 }
 
 class Value {
-public:
+  public:
     Value() = default;
 
     // Scalars (bool is stored as one byte).
@@ -130,17 +142,17 @@ public:
 
     bool operator==(const Value& other) const = default;
 
-private:
+  private:
     static Value empty_array(ValueType elem, uint64_t count);
 
     ValueType type_ = ValueType::Uint8;
-    uint64_t bits_ = 0;              // scalar: raw little-endian bits
-    std::string string_;             // String
+    uint64_t bits_ = 0;   // scalar: raw little-endian bits
+    std::string string_;  // String
     ValueType elem_type_ = ValueType::Uint8;
-    uint64_t count_ = 0;             // Array: element count
-    std::vector<uint8_t> raw_;       // Array of scalars: packed elements
+    uint64_t count_ = 0;                // Array: element count
+    std::vector<uint8_t> raw_;          // Array of scalars: packed elements
     std::vector<std::string> strings_;  // Array of strings
-    std::vector<Value> items_;       // Array of arrays
+    std::vector<Value> items_;          // Array of arrays
 };
 
 }  // namespace chord::gguf

@@ -2,8 +2,8 @@
 #include "gguf/writer.h"
 
 #include <algorithm>
-#include <cstdint>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -13,8 +13,12 @@
 namespace chord::gguf {
 namespace {
 
-void put_u32(const std::function<void(const void*, size_t)>& sink, uint32_t v) { sink(&v, sizeof v); }
-void put_u64(const std::function<void(const void*, size_t)>& sink, uint64_t v) { sink(&v, sizeof v); }
+void put_u32(const std::function<void(const void*, size_t)>& sink, uint32_t v) {
+    sink(&v, sizeof v);
+}
+void put_u64(const std::function<void(const void*, size_t)>& sink, uint64_t v) {
+    sink(&v, sizeof v);
+}
 void put_string(const std::function<void(const void*, size_t)>& sink, const std::string& s) {
     put_u64(sink, s.size());
     sink(s.data(), s.size());
@@ -22,7 +26,9 @@ void put_string(const std::function<void(const void*, size_t)>& sink, const std:
 
 void put_value(const std::function<void(const void*, size_t)>& sink, const Value& v) {
     switch (v.type()) {
-        case ValueType::String: put_string(sink, v.str()); return;
+        case ValueType::String:
+            put_string(sink, v.str());
+            return;
         case ValueType::Array: {
             put_u32(sink, static_cast<uint32_t>(v.elem_type()));
             put_u64(sink, v.size());
@@ -42,7 +48,9 @@ void put_value(const std::function<void(const void*, size_t)>& sink, const Value
     }
 }
 
-uint64_t padding(uint64_t pos, uint64_t alignment) { return (alignment - pos % alignment) % alignment; }
+uint64_t padding(uint64_t pos, uint64_t alignment) {
+    return (alignment - pos % alignment) % alignment;
+}
 
 void put_zeros(const std::function<void(const void*, size_t)>& sink, uint64_t n) {
     static const uint8_t zeros[256] = {};
@@ -82,14 +90,16 @@ void Writer::remove(const std::string& key) {
 
 void Writer::add_pending(PendingTensor t) {
     for (const auto& other : tensors_)
-        if (other.name == t.name) throw Error(ErrorCode::InvalidArgument, "duplicate tensor name '" + t.name + "'");
+        if (other.name == t.name)
+            throw Error(ErrorCode::InvalidArgument, "duplicate tensor name '" + t.name + "'");
     if (t.dims.empty() || t.dims.size() > kMaxDims)
         throw Error(ErrorCode::InvalidArgument, "tensor '" + t.name + "' must have 1 to 4 dimensions");
     const TypeTraits& traits = type_traits(t.type);
     if (t.dims[0] % traits.block_size != 0)
-        throw Error(ErrorCode::InvalidArgument, "tensor '" + t.name + "': row length " + std::to_string(t.dims[0]) +
-                                                    " is not a multiple of " + std::string(traits.name) +
-                                                    "'s block size " + std::to_string(traits.block_size));
+        throw Error(ErrorCode::InvalidArgument, "tensor '" + t.name + "': row length " +
+                                                    std::to_string(t.dims[0]) + " is not a multiple of " +
+                                                    std::string(traits.name) + "'s block size " +
+                                                    std::to_string(traits.block_size));
     uint64_t n = 1;
     for (uint64_t d : t.dims) n *= d;
     t.n_bytes = row_bytes(traits, n);
@@ -116,7 +126,8 @@ void Writer::add_tensor(const std::string& name, const std::vector<uint64_t>& di
     tensors_.back().owned = std::move(owned);
 }
 
-void Writer::add_tensor(const std::string& name, const std::vector<uint64_t>& dims, GgmlType type, Fill fill) {
+void Writer::add_tensor(const std::string& name, const std::vector<uint64_t>& dims, GgmlType type,
+                        Fill fill) {
     add_pending({name, dims, type, 0, {}, std::move(fill), {}});
 }
 
@@ -192,7 +203,8 @@ void Writer::write_file(const std::string& path) const {
         if (n != 0 && std::fwrite(data, 1, n, f.get()) != n)
             throw Error(ErrorCode::Io, "cannot write '" + tmp + "': " + std::strerror(errno));
     });
-    if (std::fclose(f.release()) != 0) throw Error(ErrorCode::Io, "cannot write '" + tmp + "': " + std::strerror(errno));
+    if (std::fclose(f.release()) != 0)
+        throw Error(ErrorCode::Io, "cannot write '" + tmp + "': " + std::strerror(errno));
     // Write-then-rename: a crash or a full disk never leaves a half-written file under the real name.
     if (std::rename(tmp.c_str(), path.c_str()) != 0)
         throw Error(ErrorCode::Io, "cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(errno));

@@ -18,7 +18,7 @@
 namespace chord::gguf {
 
 class Writer {
-public:
+  public:
     // Fills `out` (exactly the tensor's byte size) with the tensor's data.
     using Fill = std::function<void(std::span<uint8_t> out)>;
 
@@ -44,7 +44,7 @@ public:
     void write_file(const std::string& path) const;
     std::vector<uint8_t> write_buffer() const;
 
-private:
+  private:
     struct PendingTensor {
         std::string name;
         std::vector<uint64_t> dims;

@@ -31,14 +31,16 @@ HParams read_hparams(const gguf::File& f) {
     h.n_ctx_train = f.get_u32(a + ".context_length");
     h.rms_eps = f.get_f32(a + ".attention.layer_norm_rms_epsilon");
     h.rope_base = f.get_f32_or(a + ".rope.freq_base", 10000.0f);
-    if (h.n_heads == 0 || h.dim == 0 || h.n_layers == 0 || h.ffn == 0 || h.n_kv_heads == 0 || h.n_ctx_train == 0)
+    if (h.n_heads == 0 || h.dim == 0 || h.n_layers == 0 || h.ffn == 0 || h.n_kv_heads == 0 ||
+        h.n_ctx_train == 0)
         throw Error(ErrorCode::Format, f.origin() + ": a dimension of the model is 0");
     h.head_dim = f.get_u32_or(a + ".attention.key_length", h.dim / h.n_heads);
     if (f.get_u32_or(a + ".attention.value_length", h.head_dim) != h.head_dim)
         throw Error(ErrorCode::Unsupported, "key and value head sizes differ");
     h.n_rot = f.get_u32_or(a + ".rope.dimension_count", h.head_dim);
     if (h.n_heads % h.n_kv_heads != 0)
-        throw Error(ErrorCode::Format, "head count " + std::to_string(h.n_heads) + " is not a multiple of kv head count " +
+        throw Error(ErrorCode::Format, "head count " + std::to_string(h.n_heads) +
+                                           " is not a multiple of kv head count " +
                                            std::to_string(h.n_kv_heads));
     if (h.head_dim == 0 || h.head_dim % 2 != 0 || h.n_rot > h.head_dim || h.n_rot % 2 != 0)
         throw Error(ErrorCode::Format, "head size " + std::to_string(h.head_dim) + " / rope dimensions " +
@@ -55,7 +57,8 @@ HParams read_hparams(const gguf::File& f) {
     }
 
     const gguf::Value* tokens = f.find("tokenizer.ggml.tokens");
-    h.n_vocab = f.get_u32_or(a + ".vocab_size", tokens != nullptr ? static_cast<uint32_t>(tokens->size()) : 0);
+    h.n_vocab =
+        f.get_u32_or(a + ".vocab_size", tokens != nullptr ? static_cast<uint32_t>(tokens->size()) : 0);
     if (h.n_vocab == 0) throw Error(ErrorCode::Format, f.origin() + ": the vocabulary size is unknown");
     return h;
 }

@@ -17,7 +17,7 @@ enum class RopeStyle { Norm, Neox };
 struct HParams {
     std::string arch;
     uint32_t n_vocab = 0;
-    uint32_t dim = 0;          // embedding length
+    uint32_t dim = 0;  // embedding length
     uint32_t n_layers = 0;
     uint32_t n_heads = 0;
     uint32_t n_kv_heads = 0;

@@ -15,14 +15,16 @@ KvCache::KvCache(const HParams& h, uint32_t n_ctx, GgmlType type)
     row_bytes_ = static_cast<size_t>(kv_dim_) * (type == GgmlType::F16 ? 2 : 4);
     const uint64_t bytes = uint64_t{h.n_layers} * n_ctx * row_bytes_;
     if (bytes > SIZE_MAX / 2)
-        throw Error(ErrorCode::OutOfMemory, "a KV cache of " + std::to_string(n_ctx) + " positions does not fit in memory");
+        throw Error(ErrorCode::OutOfMemory,
+                    "a KV cache of " + std::to_string(n_ctx) + " positions does not fit in memory");
     bytes_per_tensor_ = static_cast<size_t>(bytes);
     try {
         k_.reset(new uint8_t[bytes_per_tensor_]);
         v_.reset(new uint8_t[bytes_per_tensor_]);
     } catch (const std::bad_alloc&) {
-        throw Error(ErrorCode::OutOfMemory, "cannot allocate a KV cache of " + std::to_string(2 * bytes >> 20) +
-                                                " MiB (" + std::to_string(n_ctx) + " positions): use a smaller context");
+        throw Error(ErrorCode::OutOfMemory, "cannot allocate a KV cache of " +
+                                                std::to_string(2 * bytes >> 20) + " MiB (" +
+                                                std::to_string(n_ctx) + " positions): use a smaller context");
     }
 }
 

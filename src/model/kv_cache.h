@@ -12,7 +12,7 @@
 namespace chord::model {
 
 class KvCache {
-public:
+  public:
     // `type` is F16 or F32.
     KvCache(const HParams& h, uint32_t n_ctx, GgmlType type = GgmlType::F16);
 
@@ -28,7 +28,7 @@ public:
     const uint8_t* v_row(uint32_t layer, uint32_t pos) const { return v_.get() + offset(layer, pos); }
     size_t row_bytes() const { return row_bytes_; }
 
-private:
+  private:
     size_t offset(uint32_t layer, uint32_t pos) const {
         return (static_cast<size_t>(layer) * n_ctx_ + pos) * row_bytes_;
     }

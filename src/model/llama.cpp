@@ -32,9 +32,9 @@ void attention_block(const Model& m, backend::Backend& be, KvCache& kv, ForwardS
     const int64_t d = h.dim, hq = h.q_dim(), hkv = h.kv_dim();
 
     be.rmsnorm(s.x.data(), w.attn_norm.data(), n, d, h.rms_eps, s.xb.data());  // xb (n, d)
-    be.matmul(w.wq, s.xb.data(), n, s.q.data());                                // q (n, hq)
-    be.matmul(w.wk, s.xb.data(), n, s.k.data());                                // k (n, hkv)
-    be.matmul(w.wv, s.xb.data(), n, s.v.data());                                // v (n, hkv)
+    be.matmul(w.wq, s.xb.data(), n, s.q.data());                               // q (n, hq)
+    be.matmul(w.wk, s.xb.data(), n, s.k.data());                               // k (n, hkv)
+    be.matmul(w.wv, s.xb.data(), n, s.v.data());                               // v (n, hkv)
     if (!w.bq.empty()) {
         be.add_bias(s.q.data(), w.bq.data(), n, hq);
         be.add_bias(s.k.data(), w.bk.data(), n, hkv);
@@ -53,9 +53,9 @@ void attention_block(const Model& m, backend::Backend& be, KvCache& kv, ForwardS
     be.kv_store(kv, l, positions, n, s.k.data(), s.v.data());
     const float scale = 1.0f / std::sqrt(static_cast<float>(h.head_dim));
     be.attention(s.q.data(), kv, l, positions, n, h.n_heads, h.n_kv_heads, h.head_dim, scale,
-                 s.att.data());                                  // att (n, hq)
-    be.matmul(w.wo, s.att.data(), n, s.xb2.data());              // xb2 (n, d)
-    be.add(s.x.data(), s.xb2.data(), n * d);                     // x += attention
+                 s.att.data());                      // att (n, hq)
+    be.matmul(w.wo, s.att.data(), n, s.xb2.data());  // xb2 (n, d)
+    be.add(s.x.data(), s.xb2.data(), n * d);         // x += attention
 }
 
 void ffn_block(const Model& m, backend::Backend& be, ForwardState& s, uint32_t l, int64_t n) {
@@ -64,11 +64,11 @@ void ffn_block(const Model& m, backend::Backend& be, ForwardState& s, uint32_t l
     const int64_t d = h.dim, f = h.ffn;
 
     be.rmsnorm(s.x.data(), w.ffn_norm.data(), n, d, h.rms_eps, s.xb.data());  // xb (n, d)
-    be.matmul(w.w_gate, s.xb.data(), n, s.hb.data());                        // hb (n, f)
-    be.matmul(w.w_up, s.xb.data(), n, s.hb2.data());                         // hb2 (n, f)
-    be.swiglu(s.hb.data(), s.hb2.data(), n * f);                             // hb = silu(hb) * hb2
-    be.matmul(w.w_down, s.hb.data(), n, s.xb2.data());                       // xb2 (n, d)
-    be.add(s.x.data(), s.xb2.data(), n * d);                                 // x += ffn
+    be.matmul(w.w_gate, s.xb.data(), n, s.hb.data());                         // hb (n, f)
+    be.matmul(w.w_up, s.xb.data(), n, s.hb2.data());                          // hb2 (n, f)
+    be.swiglu(s.hb.data(), s.hb2.data(), n * f);                              // hb = silu(hb) * hb2
+    be.matmul(w.w_down, s.hb.data(), n, s.xb2.data());                        // xb2 (n, d)
+    be.add(s.x.data(), s.xb2.data(), n * d);                                  // x += ffn
 }
 
 }  // namespace
@@ -84,7 +84,8 @@ void forward(const Model& m, backend::Backend& be, KvCache& kv, ForwardState& s,
     for (int64_t t = 0; t < n; ++t)
         if (positions[t] < 0 || static_cast<uint32_t>(positions[t]) >= kv.n_ctx())
             throw Error(ErrorCode::InvalidArgument, "position " + std::to_string(positions[t]) +
-                                                        " is outside the context of " + std::to_string(kv.n_ctx()));
+                                                        " is outside the context of " +
+                                                        std::to_string(kv.n_ctx()));
     const int64_t d = h.dim;
 
     be.get_rows(m.weights().token_embd, tokens, n, s.x.data());  // x (n, d)

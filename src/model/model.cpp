@@ -17,16 +17,17 @@ std::string shape_of(std::initializer_list<int64_t> dims) {
 }
 
 class Binder {
-public:
+  public:
     explicit Binder(const gguf::File& f) : f_(f) {}
 
     Matrix matrix(const std::string& name, int64_t rows, int64_t cols) const {
         const gguf::TensorInfo& t = f_.get_tensor(name);
         if (t.n_dims > 2 || static_cast<int64_t>(t.ne[0]) != cols || static_cast<int64_t>(t.ne[1]) != rows)
-            throw Error(ErrorCode::Format, "tensor '" + name + "' has shape " + t.shape_string() + ", expected " +
-                                               shape_of({cols, rows}));
+            throw Error(ErrorCode::Format, "tensor '" + name + "' has shape " + t.shape_string() +
+                                               ", expected " + shape_of({cols, rows}));
         if (!t.traits().computable)
-            throw Error(ErrorCode::Unsupported, "tensor '" + name + "' has type " + std::string(t.traits().name) +
+            throw Error(ErrorCode::Unsupported, "tensor '" + name + "' has type " +
+                                                    std::string(t.traits().name) +
                                                     ", which wasm-chord cannot compute yet");
         Matrix m;
         m.name = name;
@@ -41,14 +42,16 @@ public:
     std::vector<float> vector(const std::string& name, int64_t n) const {
         const gguf::TensorInfo& t = f_.get_tensor(name);
         if (t.n_elements != static_cast<uint64_t>(n) || t.ne[0] != static_cast<uint64_t>(n))
-            throw Error(ErrorCode::Format,
-                        "tensor '" + name + "' has shape " + t.shape_string() + ", expected " + shape_of({n}));
+            throw Error(ErrorCode::Format, "tensor '" + name + "' has shape " + t.shape_string() +
+                                               ", expected " + shape_of({n}));
         std::vector<float> out(static_cast<size_t>(n));
         const uint8_t* p = t.data.data();
         for (size_t i = 0; i < out.size(); ++i) {
             uint16_t h = 0;
             switch (t.type) {
-                case GgmlType::F32: std::memcpy(&out[i], p + 4 * i, 4); break;
+                case GgmlType::F32:
+                    std::memcpy(&out[i], p + 4 * i, 4);
+                    break;
                 case GgmlType::F16:
                     std::memcpy(&h, p + 2 * i, 2);
                     out[i] = fp16_to_fp32(h);
@@ -59,7 +62,8 @@ public:
                     break;
                 default:
                     throw Error(ErrorCode::Unsupported, "tensor '" + name + "' is a vector of type " +
-                                                            std::string(t.traits().name) + " (expected f32/f16/bf16)");
+                                                            std::string(t.traits().name) +
+                                                            " (expected f32/f16/bf16)");
             }
         }
         return out;
@@ -69,13 +73,15 @@ public:
         return f_.find_tensor(name) != nullptr ? vector(name, n) : std::vector<float>{};
     }
 
-private:
+  private:
     const gguf::File& f_;
 };
 
 }  // namespace
 
-std::shared_ptr<const Model> Model::load(const std::string& path) { return from_file(gguf::File::open(path)); }
+std::shared_ptr<const Model> Model::load(const std::string& path) {
+    return from_file(gguf::File::open(path));
+}
 
 std::shared_ptr<const Model> Model::from_file(gguf::File file) {
     std::shared_ptr<Model> m(new Model(std::move(file)));
@@ -88,7 +94,8 @@ std::shared_ptr<const Model> Model::from_file(gguf::File file) {
     const int64_t dim = h.dim, vocab = h.n_vocab, ffn = h.ffn, q_dim = h.q_dim(), kv_dim = h.kv_dim();
     w.token_embd = bind.matrix("token_embd.weight", vocab, dim);
     w.output_norm = bind.vector("output_norm.weight", dim);
-    w.output = f.find_tensor("output.weight") != nullptr ? bind.matrix("output.weight", vocab, dim) : w.token_embd;
+    w.output =
+        f.find_tensor("output.weight") != nullptr ? bind.matrix("output.weight", vocab, dim) : w.token_embd;
     w.rope_freqs = bind.optional_vector("rope_freqs.weight", h.n_rot / 2);
     w.layers.resize(h.n_layers);
     for (uint32_t l = 0; l < h.n_layers; ++l) {

@@ -42,15 +42,15 @@ struct LayerWeights {
 };
 
 struct Weights {
-    Matrix token_embd;                // (vocab, dim)
-    std::vector<float> output_norm;   // (dim)
-    Matrix output;                    // (vocab, dim); the token embedding itself when tied
-    std::vector<float> rope_freqs;    // (n_rot / 2) frequency divisors (Llama 3 scaling), or empty
+    Matrix token_embd;               // (vocab, dim)
+    std::vector<float> output_norm;  // (dim)
+    Matrix output;                   // (vocab, dim); the token embedding itself when tied
+    std::vector<float> rope_freqs;   // (n_rot / 2) frequency divisors (Llama 3 scaling), or empty
     std::vector<LayerWeights> layers;
 };
 
 class Model {
-public:
+  public:
     // Opens, validates and binds a GGUF model; chord::Error names the file, tensor or key at fault.
     static std::shared_ptr<const Model> load(const std::string& path);
     static std::shared_ptr<const Model> from_file(gguf::File file);
@@ -59,7 +59,7 @@ public:
     const HParams& hparams() const { return hparams_; }
     const Weights& weights() const { return weights_; }
 
-private:
+  private:
     explicit Model(gguf::File file) : file_(std::move(file)) {}
 
     gguf::File file_;

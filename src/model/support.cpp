@@ -35,22 +35,23 @@ SupportReport check_support(const gguf::File& file) {
     if (arch == nullptr || !arch->is_string()) {
         r.problems.push_back("general.architecture is missing");
     } else if (!contains(supported_architectures(), arch->str())) {
-        r.problems.push_back("architecture '" + arch->str() + "' is not supported (supported: " +
-                             join(supported_architectures()) + ")");
+        r.problems.push_back("architecture '" + arch->str() +
+                             "' is not supported (supported: " + join(supported_architectures()) + ")");
     }
     const gguf::Value* tok = file.find("tokenizer.ggml.model");
     if (tok == nullptr || !tok->is_string()) {
         r.problems.push_back("tokenizer.ggml.model is missing (no tokenizer in the file)");
     } else if (!contains(supported_tokenizers(), tok->str())) {
-        r.problems.push_back("tokenizer '" + tok->str() + "' is not supported (supported: " +
-                             join(supported_tokenizers()) + ")");
+        r.problems.push_back("tokenizer '" + tok->str() +
+                             "' is not supported (supported: " + join(supported_tokenizers()) + ")");
     }
     if (file.tensors().empty()) r.problems.push_back("the file has no tensors (a vocabulary-only file)");
     std::map<std::string, int> unsupported;  // type name -> tensor count
     for (const auto& t : file.tensors())
         if (!t.traits().computable) ++unsupported[std::string(t.traits().name)];
     for (const auto& [name, count] : unsupported)
-        r.problems.push_back("tensor type " + name + " is not supported yet (" + std::to_string(count) + " tensors)");
+        r.problems.push_back("tensor type " + name + " is not supported yet (" + std::to_string(count) +
+                             " tensors)");
     return r;
 }
 

@@ -12,7 +12,7 @@ namespace {
 
 // SplitMix64: tiny, fast, and the same on every platform (std::normal_distribution is not).
 class Rng {
-public:
+  public:
     explicit Rng(uint64_t seed) : state_(seed) {}
     uint64_t next() {
         uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
@@ -28,7 +28,7 @@ public:
         return static_cast<float>((sum - 2.0) * 1.7320508075688772);
     }
 
-private:
+  private:
     uint64_t state_;
 };
 
@@ -42,22 +42,38 @@ uint64_t hash_name(uint64_t seed, const std::string& name) {
 // K-quants the closest named mix).
 uint32_t file_type_of(GgmlType type) {
     switch (type) {
-        case GgmlType::F32: return 0;
-        case GgmlType::F16: return 1;
-        case GgmlType::Q4_0: return 2;
-        case GgmlType::Q4_1: return 3;
-        case GgmlType::Q8_0: return 7;
-        case GgmlType::Q5_0: return 8;
-        case GgmlType::Q5_1: return 9;
-        case GgmlType::Q2_K: return 10;
-        case GgmlType::Q3_K: return 12;
-        case GgmlType::Q4_K: return 15;
-        case GgmlType::Q5_K: return 17;
-        case GgmlType::Q6_K: return 18;
-        case GgmlType::IQ4_NL: return 25;
-        case GgmlType::IQ4_XS: return 30;
-        case GgmlType::BF16: return 32;
-        default: break;
+        case GgmlType::F32:
+            return 0;
+        case GgmlType::F16:
+            return 1;
+        case GgmlType::Q4_0:
+            return 2;
+        case GgmlType::Q4_1:
+            return 3;
+        case GgmlType::Q8_0:
+            return 7;
+        case GgmlType::Q5_0:
+            return 8;
+        case GgmlType::Q5_1:
+            return 9;
+        case GgmlType::Q2_K:
+            return 10;
+        case GgmlType::Q3_K:
+            return 12;
+        case GgmlType::Q4_K:
+            return 15;
+        case GgmlType::Q5_K:
+            return 17;
+        case GgmlType::Q6_K:
+            return 18;
+        case GgmlType::IQ4_NL:
+            return 25;
+        case GgmlType::IQ4_XS:
+            return 30;
+        case GgmlType::BF16:
+            return 32;
+        default:
+            break;
     }
     throw Error(ErrorCode::Unsupported,
                 "chord synth cannot write tensor type " + std::string(type_traits(type).name));
@@ -93,7 +109,9 @@ void check_options(const SynthOptions& o, uint64_t n_vocab) {
 
 }  // namespace
 
-bool synth_supports_arch(const std::string& arch) { return arch == "llama" || arch == "qwen2"; }
+bool synth_supports_arch(const std::string& arch) {
+    return arch == "llama" || arch == "qwen2";
+}
 
 gguf::Writer synthesize(const gguf::File& vocab, const SynthOptions& o) {
     const gguf::Value& tokens = vocab.get("tokenizer.ggml.tokens");
@@ -142,22 +160,23 @@ gguf::Writer synthesize(const gguf::File& vocab, const SynthOptions& o) {
     add("token_embd.weight", {o.dim, n_vocab}, wt, 0.0f, 1.0f);  // (vocab, dim)
     for (uint32_t l = 0; l < o.n_layers; ++l) {
         const std::string p = "blk." + std::to_string(l) + ".";
-        add(p + "attn_norm.weight", {o.dim}, f32, 1.0f, 0.1f);         // (dim)
-        add(p + "attn_q.weight", {o.dim, q_dim}, wt, 0.0f, 1.5f * sd_in);  // (q_dim, dim)
-        add(p + "attn_k.weight", {o.dim, kv_dim}, wt, 0.0f, 1.5f * sd_in); // (kv_dim, dim)
-        add(p + "attn_v.weight", {o.dim, kv_dim}, wt, 0.0f, sd_in);        // (kv_dim, dim)
+        add(p + "attn_norm.weight", {o.dim}, f32, 1.0f, 0.1f);              // (dim)
+        add(p + "attn_q.weight", {o.dim, q_dim}, wt, 0.0f, 1.5f * sd_in);   // (q_dim, dim)
+        add(p + "attn_k.weight", {o.dim, kv_dim}, wt, 0.0f, 1.5f * sd_in);  // (kv_dim, dim)
+        add(p + "attn_v.weight", {o.dim, kv_dim}, wt, 0.0f, sd_in);         // (kv_dim, dim)
         if (a == "qwen2") {
             add(p + "attn_q.bias", {q_dim}, f32, 0.0f, 0.1f);
             add(p + "attn_k.bias", {kv_dim}, f32, 0.0f, 0.1f);
             add(p + "attn_v.bias", {kv_dim}, f32, 0.0f, 0.1f);
         }
-        add(p + "attn_output.weight", {q_dim, o.dim}, wt, 0.0f, 1.0f / std::sqrt(static_cast<float>(q_dim)));  // (dim, q_dim)
-        add(p + "ffn_norm.weight", {o.dim}, f32, 1.0f, 0.1f);           // (dim)
-        add(p + "ffn_gate.weight", {o.dim, o.ffn}, wt, 0.0f, sd_in);     // (ffn, dim)
-        add(p + "ffn_up.weight", {o.dim, o.ffn}, wt, 0.0f, sd_in);       // (ffn, dim)
-        add(p + "ffn_down.weight", {o.ffn, o.dim}, wt, 0.0f, sd_ffn);    // (dim, ffn)
+        add(p + "attn_output.weight", {q_dim, o.dim}, wt, 0.0f,
+            1.0f / std::sqrt(static_cast<float>(q_dim)));              // (dim, q_dim)
+        add(p + "ffn_norm.weight", {o.dim}, f32, 1.0f, 0.1f);          // (dim)
+        add(p + "ffn_gate.weight", {o.dim, o.ffn}, wt, 0.0f, sd_in);   // (ffn, dim)
+        add(p + "ffn_up.weight", {o.dim, o.ffn}, wt, 0.0f, sd_in);     // (ffn, dim)
+        add(p + "ffn_down.weight", {o.ffn, o.dim}, wt, 0.0f, sd_ffn);  // (dim, ffn)
     }
-    add("output_norm.weight", {o.dim}, f32, 1.0f, 0.1f);  // (dim)
+    add("output_norm.weight", {o.dim}, f32, 1.0f, 0.1f);                                 // (dim)
     if (!o.tied_output) add("output.weight", {o.dim, n_vocab}, wt, 0.0f, 6.0f * sd_in);  // (vocab, dim)
     return w;
 }

@@ -17,15 +17,15 @@ namespace chord::model {
 struct SynthOptions {
     std::string arch = "llama";  // "llama" or "qwen2" (adds q/k/v biases)
     std::string name = "wasm-chord synthetic";
-    uint32_t dim = 256;          // embedding length
+    uint32_t dim = 256;  // embedding length
     uint32_t n_layers = 4;
     uint32_t n_heads = 8;
     uint32_t n_kv_heads = 4;
-    uint32_t ffn = 768;          // feed-forward length
-    uint32_t n_ctx = 2048;       // context length the model claims
+    uint32_t ffn = 768;     // feed-forward length
+    uint32_t n_ctx = 2048;  // context length the model claims
     float rope_base = 10000.0f;
     float rms_eps = 1e-5f;
-    bool tied_output = false;    // no output.weight: the token embedding doubles as the output projection
+    bool tied_output = false;       // no output.weight: the token embedding doubles as the output projection
     GgmlType type = GgmlType::F32;  // type of the 2-D weights; norms and biases stay F32
     uint64_t seed = 42;
 };

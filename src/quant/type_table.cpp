@@ -62,7 +62,8 @@ const TypeTraits* find_type_traits(uint32_t id) {
 const TypeTraits& type_traits(GgmlType type) {
     const TypeTraits* t = find_type_traits(static_cast<uint32_t>(type));
     if (t == nullptr)
-        throw Error(ErrorCode::InvalidArgument, "unknown ggml type id " + std::to_string(static_cast<uint32_t>(type)));
+        throw Error(ErrorCode::InvalidArgument,
+                    "unknown ggml type id " + std::to_string(static_cast<uint32_t>(type)));
     return *t;
 }
 
@@ -71,7 +72,8 @@ std::optional<GgmlType> type_from_name(std::string_view name) {
         if (t.name.size() != name.size()) continue;
         bool same = true;
         for (size_t i = 0; i < name.size() && same; ++i)
-            same = std::tolower(static_cast<unsigned char>(t.name[i])) == std::tolower(static_cast<unsigned char>(name[i]));
+            same = std::tolower(static_cast<unsigned char>(t.name[i])) ==
+                   std::tolower(static_cast<unsigned char>(name[i]));
         if (same) return t.type;
     }
     return std::nullopt;

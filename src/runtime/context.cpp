@@ -36,12 +36,14 @@ std::span<const float> Context::eval(std::span<const int32_t> tokens, bool all_l
     if (tokens.empty()) throw Error(ErrorCode::InvalidArgument, "nothing to evaluate (no tokens)");
     if (tokens.size() > kv_.n_ctx() - tokens_.size())
         throw Error(ErrorCode::InvalidArgument,
-                    std::to_string(tokens.size()) + " tokens do not fit in the context: " + std::to_string(tokens_.size()) +
-                        " of " + std::to_string(kv_.n_ctx()) + " positions are used (raise the context size with -c)");
+                    std::to_string(tokens.size()) +
+                        " tokens do not fit in the context: " + std::to_string(tokens_.size()) + " of " +
+                        std::to_string(kv_.n_ctx()) + " positions are used (raise the context size with -c)");
     const auto n_vocab = static_cast<size_t>(model_->hparams().n_vocab);
     for (const int32_t id : tokens)
         if (id < 0 || static_cast<size_t>(id) >= n_vocab)
-            throw Error(ErrorCode::InvalidArgument, "token id " + std::to_string(id) + " is outside the vocabulary (0.." +
+            throw Error(ErrorCode::InvalidArgument, "token id " + std::to_string(id) +
+                                                        " is outside the vocabulary (0.." +
                                                         std::to_string(n_vocab - 1) + ")");
     if (all_logits) all_logits_.resize(tokens.size() * n_vocab);
     const auto batch_max = static_cast<size_t>(state_.max_tokens);
@@ -53,7 +55,8 @@ std::span<const float> Context::eval(std::span<const int32_t> tokens, bool all_l
                        static_cast<int64_t>(n), all_logits);
         tokens_.insert(tokens_.end(), tokens.begin() + static_cast<std::ptrdiff_t>(start),
                        tokens.begin() + static_cast<std::ptrdiff_t>(start + n));
-        if (all_logits) std::memcpy(all_logits_.data() + start * n_vocab, state_.logits.data(), n * n_vocab * 4);
+        if (all_logits)
+            std::memcpy(all_logits_.data() + start * n_vocab, state_.logits.data(), n * n_vocab * 4);
     }
     if (all_logits) return all_logits_;
     return {state_.logits.data(), n_vocab};

@@ -16,14 +16,14 @@
 namespace chord::runtime {
 
 struct ContextOptions {
-    uint32_t n_ctx = 0;        // 0: the model's training context, at most 4096
-    int threads = 0;           // 0: the physical cores
-    uint32_t n_batch = 512;    // tokens per forward pass while evaluating a prompt
+    uint32_t n_ctx = 0;      // 0: the model's training context, at most 4096
+    int threads = 0;         // 0: the physical cores
+    uint32_t n_batch = 512;  // tokens per forward pass while evaluating a prompt
     GgmlType kv_type = GgmlType::F16;
 };
 
 class Context {
-public:
+  public:
     Context(std::shared_ptr<const model::Model> model, const ContextOptions& options = {});
 
     const model::Model& model() const { return *model_; }
@@ -42,7 +42,7 @@ public:
     // Keeps the first n tokens (their cache cells stay valid).
     void truncate(uint32_t n);
 
-private:
+  private:
     std::shared_ptr<const model::Model> model_;
     int threads_;
     uint32_t n_batch_;

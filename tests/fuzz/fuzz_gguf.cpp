@@ -20,11 +20,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)shown;
         const auto copy_bytes = gguf::Writer::copy_of(f).write_buffer();
         const gguf::File copy = gguf::File::parse(borrow_bytes(copy_bytes, "fuzz-copy"));
-        if (copy.metadata().size() != f.metadata().size() || copy.tensors().size() != f.tensors().size()) std::abort();
+        if (copy.metadata().size() != f.metadata().size() || copy.tensors().size() != f.tensors().size())
+            std::abort();
         for (size_t i = 0; i < f.metadata().size(); ++i)
             if (!(copy.metadata()[i].value == f.metadata()[i].value)) std::abort();
         for (size_t i = 0; i < f.tensors().size(); ++i)
-            if (copy.tensors()[i].n_bytes != f.tensors()[i].n_bytes || copy.tensors()[i].name != f.tensors()[i].name)
+            if (copy.tensors()[i].n_bytes != f.tensors()[i].n_bytes ||
+                copy.tensors()[i].name != f.tensors()[i].name)
                 std::abort();
     } catch (const Error&) {
         // Refused with a message: the expected outcome for most inputs.

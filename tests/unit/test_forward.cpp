@@ -95,9 +95,9 @@ TEST(Forward, ThreadsDoNotChangeResults) {
 }
 
 TEST(Forward, EveryComputableTypeRuns) {
-    for (GgmlType t : {GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,
-                       GgmlType::Q5_1, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K,
-                       GgmlType::IQ4_NL, GgmlType::IQ4_XS}) {
+    for (GgmlType t : {GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1,
+                       GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K,
+                       GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS}) {
         SCOPED_TRACE(type_traits(t).name);
         auto m = make_model("llama", t, /*tied=*/t == GgmlType::Q8_0);
         runtime::Context ctx(m);

@@ -25,9 +25,9 @@ std::string parse_error(const std::vector<uint8_t>& bytes) {
     return "";
 }
 
-#define EXPECT_REFUSED(bytes, needle)                                                           \
+#define EXPECT_REFUSED(bytes, needle)                                                            \
     do {                                                                                         \
-        const std::string msg_ = parse_error(bytes);                                            \
+        const std::string msg_ = parse_error(bytes);                                             \
         EXPECT_NE(msg_.find(needle), std::string::npos) << "message: '" << msg_ << "'";          \
         EXPECT_NE(msg_.find("(at byte "), std::string::npos) << "no offset in '" << msg_ << "'"; \
         EXPECT_EQ(msg_.rfind("hostile.gguf: ", 0), 0u) << "no file name in '" << msg_ << "'";    \
@@ -78,17 +78,20 @@ TEST(Hostile, Versions) {
 TEST(Hostile, AbsurdCounts) {
     EXPECT_REFUSED(GgufBytes().header(0, 1ull << 62).b, "metadata count");
     EXPECT_REFUSED(GgufBytes().header(~0ull, 0).b, "tensor count");
-    EXPECT_REFUSED(GgufBytes().header(0, 1).u64(~0ull).zeros(64).b, "has length");  // key length
+    EXPECT_REFUSED(GgufBytes().header(0, 1).u64(~0ull).zeros(64).b, "has length");             // key length
     EXPECT_REFUSED(GgufBytes().header(0, 1).str("k").u32(8).u64(1ull << 40).b, "has length");  // string value
     EXPECT_REFUSED(GgufBytes().header(0, 1).str("k").u32(9).u32(4).u64(1ull << 61).b, "claims");  // u32 array
-    EXPECT_REFUSED(GgufBytes().header(0, 1).str("k").u32(9).u32(8).u64(1ull << 60).b, "claims");  // string array
-    EXPECT_REFUSED(GgufBytes().header(0, 1).str("k").u32(9).u32(9).u64(~0ull).b, "claims");      // array of arrays
+    EXPECT_REFUSED(GgufBytes().header(0, 1).str("k").u32(9).u32(8).u64(1ull << 60).b,
+                   "claims");  // string array
+    EXPECT_REFUSED(GgufBytes().header(0, 1).str("k").u32(9).u32(9).u64(~0ull).b,
+                   "claims");  // array of arrays
 }
 
 TEST(Hostile, MetadataTypes) {
     EXPECT_REFUSED(GgufBytes().header(0, 1).str("k").u32(13).u32(0).b, "unknown value type 13");
     EXPECT_REFUSED(GgufBytes().header(0, 1).str("k").u32(9).u32(77).u64(0).b, "unknown value type 77");
-    EXPECT_REFUSED(GgufBytes().header(0, 2).str("k").u32(4).u32(1).str("k").u32(4).u32(2).b, "duplicate metadata key 'k'");
+    EXPECT_REFUSED(GgufBytes().header(0, 2).str("k").u32(4).u32(1).str("k").u32(4).u32(2).b,
+                   "duplicate metadata key 'k'");
     GgufBytes deep;
     deep.header(0, 1).str("deep").u32(9);
     for (int i = 0; i < 100; ++i) deep.u32(9).u64(1);
@@ -113,7 +116,7 @@ TEST(Hostile, TensorInfos) {
     EXPECT_REFUSED(one_tensor({~0ull}, 0, 0, 0), "negative or huge dimension");
     EXPECT_REFUSED(one_tensor({1ull << 61, 4}, 0, 0, 0), "element count overflows");
     EXPECT_REFUSED(one_tensor({1ull << 62}, 28, 0, 0), "byte size overflows");  // f64: 8 bytes each
-    EXPECT_REFUSED(one_tensor({8}, 4, 0, 32), "unknown ggml type 4");            // removed Q4_2
+    EXPECT_REFUSED(one_tensor({8}, 4, 0, 32), "unknown ggml type 4");           // removed Q4_2
     EXPECT_REFUSED(one_tensor({8}, 1000, 0, 32), "unknown ggml type 1000");
     EXPECT_REFUSED(one_tensor({33}, 2, 0, 64), "not a multiple of q4_0's block size 32");
     EXPECT_REFUSED(one_tensor({1, 1, 1, 1, 1}, 0, 0, 32), "5 dimensions");

@@ -35,8 +35,9 @@ Writer every_type_writer(uint32_t version, uint32_t alignment) {
     w.set("t.arr_bool", Value::array(std::vector<bool>{true, false, true}));
     w.set("t.arr_str", Value::string_array({"a", "", "ccc"}));
     w.set("t.arr_empty", Value::array(std::vector<uint64_t>{}));
-    w.set("t.nested", Value::array_of_arrays({Value::array(std::vector<int32_t>{1, 2}), Value::string_array({"x"}),
-                                              Value::array_of_arrays({Value::array(std::vector<double>{9.0})})}));
+    w.set("t.nested",
+          Value::array_of_arrays({Value::array(std::vector<int32_t>{1, 2}), Value::string_array({"x"}),
+                                  Value::array_of_arrays({Value::array(std::vector<double>{9.0})})}));
     return w;
 }
 
@@ -82,7 +83,8 @@ TEST_P(RoundTrip, EveryValueTypeAndTensorsSurvive) {
     EXPECT_EQ(q.n_bytes, 36u);
     EXPECT_EQ(q.shape_string(), "[32, 1, 2]");
     EXPECT_TRUE(std::equal(q.data.begin(), q.data.end(), q40.begin(), q40.end()));
-    EXPECT_TRUE(std::equal(f.get_tensor("a.f32").data.begin(), f.get_tensor("a.f32").data.end(), f32.begin()));
+    EXPECT_TRUE(
+        std::equal(f.get_tensor("a.f32").data.begin(), f.get_tensor("a.f32").data.end(), f32.begin()));
     EXPECT_EQ(f.get_tensor("d.filled").data[15], 15);
     for (const auto& t : f.tensors()) EXPECT_EQ(t.offset % alignment, 0u) << t.name;
     EXPECT_EQ(bytes.size() % alignment, 0u);  // ggml pads the last tensor too

@@ -94,9 +94,9 @@ TEST(Synth, WeightsHaveTheIntendedScale) {
         const double mean = s / static_cast<double>(v.size());
         return std::sqrt(s2 / static_cast<double>(v.size()) - mean * mean);
     };
-    EXPECT_NEAR(stddev("blk.0.attn_v.weight"), 1.0 / 16, 0.003);          // 1/sqrt(dim)
-    EXPECT_NEAR(stddev("blk.0.attn_q.weight"), 1.5 / 16, 0.004);          // 1.5/sqrt(dim)
-    EXPECT_NEAR(stddev("output.weight"), 6.0 / 16, 0.04);  // 6/sqrt(dim), few values
+    EXPECT_NEAR(stddev("blk.0.attn_v.weight"), 1.0 / 16, 0.003);  // 1/sqrt(dim)
+    EXPECT_NEAR(stddev("blk.0.attn_q.weight"), 1.5 / 16, 0.004);  // 1.5/sqrt(dim)
+    EXPECT_NEAR(stddev("output.weight"), 6.0 / 16, 0.04);         // 6/sqrt(dim), few values
 }
 
 TEST(Synth, RejectsBadShapes) {
