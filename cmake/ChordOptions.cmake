@@ -16,7 +16,9 @@ if(EMSCRIPTEN)
     target_compile_options(chord_flags INTERFACE ${CHORD_WASM_COMPILE})
     target_link_options(chord_flags INTERFACE -msimd128 -pthread -fexceptions
         -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB
-        "-sPTHREAD_POOL_SIZE=(typeof navigator!=='undefined'?navigator.hardwareConcurrency:require('os').cpus().length)")
+        # Workers are started ahead: a thread created later starts only when the main thread returns
+        # to the event loop, which a pool waiting on it never does. At least 4, more on bigger machines.
+        "-sPTHREAD_POOL_SIZE=Math.max(4,typeof navigator!=='undefined'?navigator.hardwareConcurrency:require('os').cpus().length)")
 else()
     find_package(Threads REQUIRED)
     target_link_libraries(chord_flags INTERFACE Threads::Threads)
