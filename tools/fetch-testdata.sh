@@ -7,6 +7,7 @@
 #  2. Extracts from the llama.cpp source that node-llama-cpp ships as a git bundle:
 #       models/ggml-vocab-*.gguf (+ .inp/.out)  ->  testdata/vocab/      (real vocabularies, tokenizer goldens)
 #       models/templates/*.jinja                ->  testdata/templates/  (real chat templates)
+#     then renders the chat templates with @huggingface/jinja (tests/chat) -> testdata/chat/reference.json
 #  3. Prints a one-line summary.
 #
 # Re-running is a no-op once done (stamp: testdata/.fetch-testdata.stamp, keyed on the lock file and this
@@ -32,6 +33,25 @@ version_of() {  # version field of an installed package, empty if absent
   node -e 'try { console.log(require(process.argv[1]).version) } catch { console.log("") }' \
     "$oracle/node_modules/$1/package.json"
 }
+
+# Chat-template goldens: @huggingface/jinja (tests/chat, its own lock file) renders every template in
+# testdata/templates for tests/chat/conversations.json into testdata/chat/reference.json, which
+# test_chat_golden compares against (natively and under node). Redone only when an input changes.
+chat_reference() {
+  local dir="$root/tests/chat" out="$testdata/chat/reference.json" chat_key
+  [[ -d "$testdata/templates" ]] || return 0
+  chat_key="$(cat "$dir/package-lock.json" "$dir/render_reference.mjs" "$dir/conversations.json" \
+    "$testdata"/templates/*.jinja | sha256sum | cut -d' ' -f1)"
+  [[ -f "$out" && "$(cat "$testdata/chat/.stamp" 2>/dev/null)" == "$chat_key" ]] && return 0
+  if ! node -e 'const p = process.argv[1]; process.exit(require(p + "/node_modules/@huggingface/jinja/package.json")
+      .version === require(p + "/package.json").dependencies["@huggingface/jinja"] ? 0 : 1)' "$dir" 2>/dev/null; then
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
+  fi
+  mkdir -p "$testdata/chat"
+  node "$dir/render_reference.mjs" "$testdata/templates" "$out" >&2
+  echo "$chat_key" >"$testdata/chat/.stamp"
+}
+chat_reference
 
 key="$(cat "$oracle/package-lock.json" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$key" && -f "$bundle" && -d "$testdata/vocab" && -d "$testdata/templates" ]]; then
@@ -61,4 +81,5 @@ mkdir "$testdata/vocab"
 mv "$tmp/out/models"/ggml-vocab-* "$testdata/vocab/"
 
 echo "$key" >"$stamp"
+chat_reference
 summary "$want"
