@@ -31,6 +31,8 @@ std::vector<std::string> llama_cpp_spellings(int argc, char** argv) {
             args.emplace_back("--cache-type-k");
         else if (a == "-ctv")
             args.emplace_back("--cache-type-v");
+        else if (a == "-sys")
+            args.emplace_back("--system-prompt");
         else
             args.push_back(a);
     }
@@ -44,9 +46,15 @@ int main(int argc, char** argv) {
     CLI::App app{"chord: run GGUF language models, natively and in the browser (wasm-chord)"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "chord 0.1.0");
+    // Bad flags get one line, like every other error (CLI11 adds a "Run with --help" line otherwise).
+    app.failure_message([](const CLI::App*, const CLI::Error& e) {
+        return std::string("chord: error: ") + e.what() + " (see --help)\n";
+    });
     chord::cli::register_bench(app);
+    chord::cli::register_chat(app);
     chord::cli::register_info(app);
     chord::cli::register_logits(app);
+    chord::cli::register_run(app);
     chord::cli::register_synth(app);
     chord::cli::register_tokenize(app);
     try {
