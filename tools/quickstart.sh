@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's first command: installs the dependencies, builds the native release, makes the built-in
-# demo model (models/demo.gguf) and runs chord on it.
+# demo model (models/demo.gguf) and generates text with it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -12,3 +12,7 @@ cmake --build --preset release
 tools/make-demo-model.sh
 echo
 build/release/apps/chord/chord info
+echo
+build/release/apps/chord/chord run -p "Once upon a time" -n 32 --seed 1
+echo
+echo "Next: build/release/apps/chord/chord chat   (interactive; the demo model has random weights, so expect gibberish)"
