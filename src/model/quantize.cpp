@@ -57,17 +57,18 @@ MixTensor mix_tensor(const gguf::TensorInfo& t) {
 int64_t convert_rows(const gguf::TensorInfo& t, const quant::QuantFormat& src, const quant::QuantFormat& dst,
                      int64_t begin, int64_t end, float* scratch, uint8_t* out) {
     const size_t n = static_cast<size_t>(t.ne[0]);
-    const uint64_t src_row = row_bytes(t.traits(), n);
-    const uint64_t dst_row = row_bytes(type_traits(dst.type), n);
+    // Whole tensors fit in memory (the mapped input, the output buffer), so their offsets fit a size_t.
+    const auto src_row = static_cast<size_t>(row_bytes(t.traits(), n));
+    const auto dst_row = static_cast<size_t>(row_bytes(type_traits(dst.type), n));
     for (int64_t r = begin; r < end; ++r) {
-        const uint8_t* row = t.data.data() + static_cast<uint64_t>(r) * src_row;
+        const uint8_t* row = t.data.data() + static_cast<size_t>(r) * src_row;
         const float* x = reinterpret_cast<const float*>(row);  // tensor data is 32-byte aligned
         if (t.type != GgmlType::F32) {
             src.dequantize_row(row, scratch, n);
             x = scratch;
         }
         if (!std::all_of(x, x + n, [](float v) { return std::isfinite(v); })) return r;
-        dst.quantize_row(x, out + static_cast<uint64_t>(r) * dst_row, n);
+        dst.quantize_row(x, out + static_cast<size_t>(r) * dst_row, n);
     }
     return -1;
 }
