@@ -35,6 +35,7 @@ void run_quantize(const QuantizeCliOptions& o) {
     uint64_t bytes_in = 0, bytes_out = 0;
     std::map<std::string, int> converted;  // output type -> tensors converted to it
     int kept = 0;
+    int requantized = 0;
     for (const model::TensorPlan& p : plan.tensors) {
         const gguf::TensorInfo& t = in.get_tensor(p.name);
         bytes_in += tensor_bytes(t, p.from);
@@ -43,6 +44,7 @@ void run_quantize(const QuantizeCliOptions& o) {
             ++kept;
         else
             ++converted[std::string(type_traits(p.to).name)];
+        requantized += p.from != p.to && type_traits(p.from).block_size > 1;
         if (p.fell_back)
             std::cerr << "chord quantize: " << p.name << ": row length " << t.ne[0]
                       << " does not fit the mix's block size, used " << type_traits(p.to).name << '\n';
@@ -50,6 +52,10 @@ void run_quantize(const QuantizeCliOptions& o) {
             std::cerr << "  " << p.name << " " << t.shape_string() << " " << type_traits(p.from).name
                       << " -> " << type_traits(p.to).name << '\n';
     }
+    // llama-quantize refuses this without --allow-requantize: each quantization adds its own error.
+    if (requantized > 0)
+        std::cerr << "chord quantize: note: " << requantized
+                  << " tensors were already quantized; quantizing from F32, F16 or BF16 loses less\n";
     std::string types;
     for (const auto& [name, n] : converted)
         types += (types.empty() ? "" : ", ") + std::to_string(n) + " " + name;
