@@ -2,8 +2,8 @@
 // a seed; bad input of every kind (missing or broken model, unknown flag, bad number, prompt longer than
 // the context, a chat template the interpreter cannot run, ...) gives one line on stderr and a non-zero
 // exit, never a crash; `--help` documents llama.cpp's flags; `chord chat` driven through stdin keeps a
-// multi-turn history, /save writes it and /reset clears it. Uses a small model synthesized with
-// llama.cpp's Llama 2 vocabulary (tools/fetch-testdata.sh).
+// multi-turn history, /save writes it and /reset clears it; `chord quantize` writes a mix that runs.
+// Uses a small model synthesized with llama.cpp's Llama 2 vocabulary (tools/fetch-testdata.sh).
 //   CHORD_BIN=build/release/apps/chord/chord node --test tests/cli/cli.test.mjs
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -88,6 +88,34 @@ test("bad input: one line on stderr, a non-zero exit, no crash", { skip: missing
     assert.equal(lines.length, 1, `${name}: ${JSON.stringify(r.stderr)}`);
     assert.match(lines[0], /^chord: error: \S/, name);
     assert.equal(r.stdout, "", `${name}: stdout ${JSON.stringify(r.stdout)}`);
+  }
+});
+
+test("chord quantize: a mix with fallbacks runs; bad input is one line", { skip: missing }, () => {
+  // dim 64 fits no 256-element block: the K types fall back to 32-element types, and say so.
+  const q = path.join(tmp, "q4_k_m.gguf");
+  const r = run(["quantize", model, q, "q4_k_m", "-t", "2"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /blk\.0\.attn_q\.weight: row length 64 does not fit the mix's block size, used q5_0/);
+  assert.match(r.stderr, /wrote .*q4_k_m\.gguf \(Q4_K_M; converted 13 q5_0, 3 q8_0; kept 5;/);
+  const info = run(["info", q]).stdout;
+  assert.match(info, /Q4_K_M/);
+  assert.equal(run(["run", "-m", q, "-p", "Hi", "-n", "4", "--temp", "0"]).status, 0);
+  const cases = {
+    "unknown type": ["quantize", model, q, "Q9_K"],
+    "a llama.cpp type without a quantizer": ["quantize", model, q, "IQ2_XXS"],
+    "missing input": ["quantize", path.join(tmp, "nope.gguf"), q, "Q4_0"],
+    "a vocabulary without tensors": ["quantize", vocab, q, "Q4_0"],
+    "missing type": ["quantize", model, q],
+    "bad thread count": ["quantize", model, q, "Q4_0", "-t", "two"],
+  };
+  for (const [name, args] of Object.entries(cases)) {
+    const bad = run(args);
+    assert.equal(bad.signal, null, `${name}: killed by ${bad.signal}`);
+    assert.notEqual(bad.status, 0, `${name}: exit status 0`);
+    const lines = bad.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 1, `${name}: ${JSON.stringify(bad.stderr)}`);
+    assert.match(lines[0], /^chord: error: \S/, name);
   }
 });
 
