@@ -8,6 +8,7 @@
 #       models/ggml-vocab-*.gguf (+ .inp/.out)  ->  testdata/vocab/      (real vocabularies, tokenizer goldens)
 #       models/templates/*.jinja                ->  testdata/templates/  (real chat templates)
 #     then renders the chat templates with @huggingface/jinja (tests/chat) -> testdata/chat/reference.json
+#     and installs the OpenAI client that the server tests use (tests/serve)
 #  3. Prints a one-line summary.
 #
 # Re-running is a no-op once done (stamp: testdata/.fetch-testdata.stamp, keyed on the lock file and this
@@ -52,6 +53,17 @@ chat_reference() {
   echo "$chat_key" >"$testdata/chat/.stamp"
 }
 chat_reference
+
+# The official OpenAI client (npm `openai`, pinned by tests/serve/package-lock.json) that drives
+# `chord serve` in tests/serve and bench/serve_load.mjs.
+serve_client() {
+  local dir="$root/tests/serve"
+  if ! node -e 'const p = process.argv[1]; process.exit(require(p + "/node_modules/openai/package.json")
+      .version === require(p + "/package.json").dependencies.openai ? 0 : 1)' "$dir" 2>/dev/null; then
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
+  fi
+}
+serve_client
 
 key="$(cat "$oracle/package-lock.json" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$key" && -f "$bundle" && -d "$testdata/vocab" && -d "$testdata/templates" ]]; then

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -270,6 +271,12 @@ class Server {
         usage.completion_tokens = stats.generated_tokens;
         if (stats.stop_reason == runtime::StopReason::EndOfGeneration && usage.completion_tokens > 0)
             --usage.completion_tokens;  // the end-of-generation token is not part of the answer
+        if (options_.verbose)
+            std::fprintf(stderr, "chord serve: %s: prompt %u tokens (%u cached), generated %u at %.1f tok/s, stop: %s\n",
+                         job.header.id.c_str(), stats.prompt_tokens, stats.prompt_tokens_cached,
+                         stats.generated_tokens, stats.generation_tokens_per_second(),
+                         stats.stop_reason == runtime::StopReason::Callback ? "client gone"
+                                                                             : runtime::stop_reason_name(stats.stop_reason));
         if (stats.stop_reason == runtime::StopReason::Callback || stats.stop_reason == runtime::StopReason::Aborted)
             return nullptr;
         return serve::finish_reason(stats.stop_reason);
@@ -359,6 +366,10 @@ void serve_until_signal(Server& server, const sigset_t& signals) {
             if (sigtimedwait(&signals, nullptr, &tick) > 0) {
                 std::fputs("chord serve: stopping\n", stderr);
                 server.stop();
+                // Generations are aborted and no connection is accepted any more, but httplib's workers
+                // wait out the keep-alive timeout of idle connections: give them a moment, then leave.
+                for (int i = 0; i < 10 && !done.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                if (!done.load()) std::_Exit(0);
                 return;
             }
         }
