@@ -3,6 +3,10 @@
 
 #include <algorithm>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 namespace chord::cli::serve {
 
 SlotPool::SlotPool(const std::shared_ptr<const model::Model>& model, const tokenizer::Tokenizer& tok,
@@ -47,11 +51,20 @@ std::unique_ptr<SlotPool::Lease> SlotPool::acquire(std::span<const tokenizer::To
 }
 
 void SlotPool::release(Slot& slot) {
+    bool idle = false;
     {
         std::lock_guard lock(mutex_);
         slot.busy = false;
+        idle = queue_.empty() && std::none_of(slots_.begin(), slots_.end(), [](const auto& s) { return s->busy; });
     }
     cv_.notify_all();
+#ifdef __GLIBC__
+    // Requests are served by many threads, each allocating in one of glibc's arenas; what they freed
+    // stays resident until trimmed. Trimming when the server falls idle keeps its memory at baseline.
+    if (idle) malloc_trim(0);
+#else
+    (void)idle;
+#endif
 }
 
 void SlotPool::shutdown() {
