@@ -92,6 +92,26 @@ inline float hsum_f32(v128_t v) {
 
 // Sum of products of 16 signed bytes, as int32x4 partial sums. Two products fit int16 for |x| <= 128,
 // |y| <= 127.
+// 32 signed bytes of a weight block (lo: elements 0-15, hi: 16-31) against an activation block already
+// widened to int16 (a16[0..3]: elements 0-7, 8-15, 16-23, 24-31): four lane sums. i32x4.dot_i16x8 is
+// one pmaddwd on x86, where i16x8.extmul_high_i8x16 + extadd_pairwise take several instructions, so
+// widening both sides first and dotting in int16 is the cheaper way for V8 (~1.3x on prompts).
+inline v128_t dot32_i16(v128_t lo, v128_t hi, const v128_t a16[4]) {
+    const v128_t d0 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(lo), a16[0]),
+                                     wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(lo), a16[1]));
+    const v128_t d1 = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(hi), a16[2]),
+                                     wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(hi), a16[3]));
+    return wasm_i32x4_add(d0, d1);
+}
+
+inline void widen_block(const int8_t* qs, v128_t a16[4]) {
+    const v128_t lo = load(qs), hi = load(qs + 16);
+    a16[0] = wasm_i16x8_extend_low_i8x16(lo);
+    a16[1] = wasm_i16x8_extend_high_i8x16(lo);
+    a16[2] = wasm_i16x8_extend_low_i8x16(hi);
+    a16[3] = wasm_i16x8_extend_high_i8x16(hi);
+}
+
 inline v128_t dot16(v128_t x, v128_t y) {
     const v128_t p = wasm_i16x8_add(wasm_i16x8_extmul_low_i8x16(x, y), wasm_i16x8_extmul_high_i8x16(x, y));
     return wasm_i32x4_extadd_pairwise_i16x8(p);
@@ -279,9 +299,10 @@ struct LegacyMicro {
             if constexpr (kHasOffset<WBlock>) mw = halves4(wb[0]->m, wb[1]->m, wb[2]->m, wb[3]->m);
             for (int t = 0; t < T; ++t) {
                 const ABlock& ab = ar[t][b];
-                const v128_t a_lo = load(ab.qs), a_hi = load(ab.qs + 16);
+                v128_t a16[4];
+                widen_block(ab.qs, a16);
                 v128_t s[4];
-                for (int r = 0; r < 4; ++r) s[r] = wasm_i32x4_add(dot16(q[r].lo, a_lo), dot16(q[r].hi, a_hi));
+                for (int r = 0; r < 4; ++r) s[r] = dot32_i16(q[r].lo, q[r].hi, a16);
                 const v128_t sumi = wasm_f32x4_convert_i32x4(sum4_i32(s[0], s[1], s[2], s[3]));
                 const v128_t da = wasm_f32x4_splat(half_to_float(ab.d));
                 v128_t sa = da;
