@@ -1,0 +1,27 @@
+// Writes k and v (n_tokens, kv_dim) of one layer into its fp16 cache (n_ctx, kv_dim / 2 words) at
+// each token's position. One thread per (token, pair of elements).
+struct Params {
+    kv_dim: u32,
+}
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> K: array<f32>;
+@group(0) @binding(2) var<storage, read> V: array<f32>;
+@group(0) @binding(3) var<storage, read_write> KC: array<u32>;
+@group(0) @binding(4) var<storage, read_write> VC: array<u32>;
+@group(0) @binding(5) var<storage, read> pos: array<i32>;
+@group(0) @binding(6) var<uniform> D: vec4<u32>;  // x: tokens
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = gid.x + gid.y * nwg.x * 64u;
+    let hw = P.kv_dim / 2u;
+    let t = i / hw;
+    let w = i % hw;
+    if (t >= D.x) {
+        return;
+    }
+    let src = t * P.kv_dim + 2u * w;
+    let dst = u32(pos[t]) * hw + w;
+    KC[dst] = pack2x16float(vec2<f32>(K[src], K[src + 1u]));
+    VC[dst] = pack2x16float(vec2<f32>(V[src], V[src + 1u]));
+}
