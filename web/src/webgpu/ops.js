@@ -84,8 +84,10 @@ export class Ops {
         }
         this.pipeline('rmsnorm', ['rmsnorm']);
         this.pipeline('rope', ['rope']);
-        this.pipeline('kv_store', ['kv_store']);
-        this.pipeline('attention', ['attention']);
+        for (const KV32 of [0, 1]) {
+            this.pipeline('kv_store', ['kv_store'], 'main', { KV32 });
+            this.pipeline('attention', ['attention'], 'main', { KV32 });
+        }
         for (const e of ['swiglu', 'add', 'add_bias']) this.pipeline('eltwise', ['eltwise'], e);
         const err = await this.device.popErrorScope();
         if (err) throw new Error(`WebGPU shader compilation failed: ${err.message}`);
@@ -198,15 +200,16 @@ export class Ops {
         return this.dispatch('rope', () => pipe, p, [x, cs, dyn], (n) => grid(Math.ceil((n * nHeads * half) / 64)));
     }
 
-    kvStore(k, v, kc, vc, pos, { kvDim, dyn }) {
+    // kv32: an f32 cache (else fp16)
+    kvStore(k, v, kc, vc, pos, { kvDim, kv32 = false, dyn }) {
         const p = this.param([kvDim]);
-        const pipe = this.pipeline('kv_store', ['kv_store']);
+        const pipe = this.pipeline('kv_store', ['kv_store'], 'main', { KV32: kv32 ? 1 : 0 });
         return this.dispatch('kv_store', () => pipe, p, [k, v, kc, vc, pos, dyn], (n) => grid(Math.ceil((n * kvDim) / 2 / 64)));
     }
 
-    attention(q, kc, vc, out, pos, { nHeads, nKvHeads, headDim, scale, dyn }) {
+    attention(q, kc, vc, out, pos, { nHeads, nKvHeads, headDim, scale, kv32 = false, dyn }) {
         const p = this.param([nHeads, headDim, nHeads / nKvHeads, (nKvHeads * headDim) / 2, { f: scale }]);
-        const pipe = this.pipeline('attention', ['attention']);
+        const pipe = this.pipeline('attention', ['attention'], 'main', { KV32: kv32 ? 1 : 0 });
         return this.dispatch('attention', () => pipe, p, [q, kc, vc, out, pos, dyn], (n) => grid(n * nHeads));
     }
 

@@ -2,12 +2,12 @@
 // [0, pos[t]] of one layer's fp16 cache; kv head = head / group. One workgroup of 64 per (token, head):
 // pass 1 finds the max and the sum of exponentials (online, per thread, then combined), pass 2 sums
 // the values weighted by the probabilities, 64 keys at a time. As the CPU backend does against an fp16
-// cache, q and the probabilities are rounded to fp16.
+// cache, q and the probabilities are rounded to fp16 (not with an f32 cache, KV32).
 struct Params {
     n_heads: u32,
     head_dim: u32,
     group: u32,     // n_heads / n_kv_heads
-    kv_words: u32,  // kv_dim / 2: words per cache row
+    kv_words: u32,  // kv_dim / 2: pairs per cache row
     scale: f32,
 }
 @group(0) @binding(0) var<uniform> P: Params;
@@ -19,16 +19,38 @@ struct Params {
 @group(0) @binding(6) var<uniform> D: vec4<u32>;  // x: tokens
 
 const WG = 64u;
+override KV32: bool = false;
+
+// Pair w of cache row j, as f32s.
+fn k2(j: u32, w: u32) -> vec2<f32> {
+    let i = j * P.kv_words + w;
+    if (KV32) {
+        return vec2<f32>(bitcast<f32>(KC[2u * i]), bitcast<f32>(KC[2u * i + 1u]));
+    }
+    return h2(KC[i]);
+}
+fn v2(j: u32, w: u32) -> vec2<f32> {
+    let i = j * P.kv_words + w;
+    if (KV32) {
+        return vec2<f32>(bitcast<f32>(VC[2u * i]), bitcast<f32>(VC[2u * i + 1u]));
+    }
+    return h2(VC[i]);
+}
+fn rh(x: f32) -> f32 {
+    if (KV32) {
+        return x;
+    }
+    return round_h(x);
+}
 var<workgroup> qs: array<vec2<f32>, 128>;  // head_dim <= 256
 var<workgroup> rm: array<f32, 64>;
 var<workgroup> rs: array<f32, 64>;
 var<workgroup> pw: array<f32, 64>;
 
 fn score(j: u32, kb: u32) -> f32 {
-    let base = j * P.kv_words + kb;
     var s = 0.0;
     for (var i = 0u; i < P.head_dim / 2u; i++) {
-        s += dot(qs[i], h2(KC[base + i]));
+        s += dot(qs[i], k2(j, kb + i));
     }
     return s * P.scale;
 }
@@ -45,7 +67,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     let hd2 = P.head_dim / 2u;
     let qo = (t * P.n_heads + h) * P.head_dim;
     for (var i = lid; i < hd2; i += WG) {
-        qs[i] = vec2<f32>(round_h(Q[qo + 2u * i]), round_h(Q[qo + 2u * i + 1u]));
+        qs[i] = vec2<f32>(rh(Q[qo + 2u * i]), rh(Q[qo + 2u * i + 1u]));
     }
     workgroupBarrier();
     let n_keys = u32(pos[t]) + 1u;
@@ -87,19 +109,18 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         let j = j0 + lid;
         var p = 0.0;
         if (j < n_keys) {
-            p = round_h(exp(score(j, kb) - mx) * inv);
+            p = rh(exp(score(j, kb) - mx) * inv);
         }
         pw[lid] = p;
         workgroupBarrier();
         let nj = min(WG, n_keys - j0);
         for (var jj = 0u; jj < nj; jj++) {
-            let vb = (j0 + jj) * P.kv_words + kb;
             let pj = pw[jj];
             if (lid < hd2) {
-                o0 += pj * h2(VC[vb + lid]);
+                o0 += pj * v2(j0 + jj, kb + lid);
             }
             if (lid + WG < hd2) {
-                o1 += pj * h2(VC[vb + lid + WG]);
+                o1 += pj * v2(j0 + jj, kb + lid + WG);
             }
         }
         workgroupBarrier();

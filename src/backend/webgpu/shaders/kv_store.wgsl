@@ -1,5 +1,5 @@
-// Writes k and v (n_tokens, kv_dim) of one layer into its fp16 cache (n_ctx, kv_dim / 2 words) at
-// each token's position. One thread per (token, pair of elements).
+// Writes k and v (n_tokens, kv_dim) of one layer into its cache at each token's position: fp16 pairs
+// (n_ctx, kv_dim / 2 words), or f32 (n_ctx, kv_dim words) when KV32. One thread per (token, pair of elements).
 struct Params {
     kv_dim: u32,
 }
@@ -10,6 +10,8 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> VC: array<u32>;
 @group(0) @binding(5) var<storage, read> pos: array<i32>;
 @group(0) @binding(6) var<uniform> D: vec4<u32>;  // x: tokens
+
+override KV32: bool = false;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -22,6 +24,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     }
     let src = t * P.kv_dim + 2u * w;
     let dst = u32(pos[t]) * hw + w;
-    KC[dst] = pack2x16float(vec2<f32>(K[src], K[src + 1u]));
-    VC[dst] = pack2x16float(vec2<f32>(V[src], V[src + 1u]));
+    if (KV32) {
+        KC[2u * dst] = bitcast<u32>(K[src]);
+        KC[2u * dst + 1u] = bitcast<u32>(K[src + 1u]);
+        VC[2u * dst] = bitcast<u32>(V[src]);
+        VC[2u * dst + 1u] = bitcast<u32>(V[src + 1u]);
+    } else {
+        KC[dst] = pack2x16float(vec2<f32>(K[src], K[src + 1u]));
+        VC[dst] = pack2x16float(vec2<f32>(V[src], V[src + 1u]));
+    }
 }
