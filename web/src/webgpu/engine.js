@@ -274,6 +274,40 @@ export class WebGpuEngine {
         return out;
     }
 
+    // GPU time per kind of op for one forward pass of n tokens (timestamp queries around every dispatch,
+    // each in its own compute pass); null without timestamp-query. Uses the state of the last forward:
+    // run it after a forward() of the same shape. Returns { kind: ms }, plus 'total'.
+    async profileKernels(n) {
+        if (!this.dev.timestamps) return null;
+        const D = this.dispatches;
+        const qs = this.device.createQuerySet({ type: 'timestamp', count: 2 * D.length });
+        const res = this.device.createBuffer({ size: 16 * D.length, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+        const rd = this.device.createBuffer({ size: 16 * D.length, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+        const enc = this.device.createCommandEncoder();
+        D.forEach((d, i) => {
+            const pass = enc.beginComputePass({ timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+            Ops.encode(pass, [d], n);
+            pass.end();
+        });
+        enc.resolveQuerySet(qs, 0, 2 * D.length, res, 0);
+        enc.copyBufferToBuffer(res, 0, rd, 0, 16 * D.length);
+        this.device.queue.submit([enc.finish()]);
+        await rd.mapAsync(GPUMapMode.READ);
+        const ts = new BigUint64Array(rd.getMappedRange().slice(0));
+        rd.unmap();
+        const out = { total: 0 };
+        D.forEach((d, i) => {
+            const kind = d.kind === 'eltwise' ? 'eltwise' : d.kind === 'matmul' && d.fixedN ? 'matmul_output' : d.kind;
+            const ms = Number(ts[2 * i + 1] - ts[2 * i]) / 1e6;
+            out[kind] = (out[kind] ?? 0) + ms;
+            out.total += ms;
+        });
+        qs.destroy();
+        res.destroy();
+        rd.destroy();
+        return out;
+    }
+
     destroy() {
         this.ops?.destroy();
         this.querySet?.destroy();

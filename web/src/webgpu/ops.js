@@ -36,7 +36,7 @@ export class Ops {
         this.matmulWG = options.matmulWG ?? 64;
         this.prefillT = 8;
         this.layouts = {};
-        this.pipelines = new Map();
+        this.pipelines = options.pipelines ?? new Map();  // may be shared between Ops of one device
         this.paramBytes = [];
         this.paramSize = 0;
         this.paramBuffer = null;
@@ -114,7 +114,7 @@ export class Ops {
     // A storage buffer holding `bytes` (+ 4 spare bytes, so 2-byte-aligned word reads stay inside).
     upload(bytes, label) {
         const size = Math.ceil((bytes.byteLength + 4) / 4) * 4;
-        const b = this.device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, mappedAtCreation: true });
+        const b = this.device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, mappedAtCreation: true });
         new Uint8Array(b.getMappedRange()).set(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
         b.unmap();
         this.buffers.push(b);

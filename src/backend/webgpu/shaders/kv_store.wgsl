@@ -30,7 +30,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         VC[2u * dst] = bitcast<u32>(V[src]);
         VC[2u * dst + 1u] = bitcast<u32>(V[src + 1u]);
     } else {
-        KC[dst] = pack2x16float(vec2<f32>(K[src], K[src + 1u]));
-        VC[dst] = pack2x16float(vec2<f32>(V[src], V[src + 1u]));
+        KC[dst] = pack_h2(K[src], K[src + 1u]);
+        VC[dst] = pack_h2(V[src], V[src + 1u]);
     }
 }
