@@ -50,7 +50,7 @@ for (const path of args) {
         const t0 = performance.now();
         const chunks = readChunks(path);
         const tRead = performance.now();
-        const e = await WebGpuEngine.create(chunks, { gpu, nCtx: pp + tg + 8, maxBatch: pp, timestamps: true, matmulWG: wg });
+        const e = await WebGpuEngine.create(chunks, { gpu, nCtx: pp + tg + 24, maxBatch: pp, timestamps: true, matmulWG: wg });
         const tLoad = performance.now();
         const V = e.hparams.nVocab;
         const prompt = Array.from({ length: pp }, (_, i) => 1 + ((i * 7919) % (V - 1)));
@@ -65,15 +65,22 @@ for (const path of args) {
         }
         const ppProfile = e.lastProfile;
         const ppKernels = await e.profileKernels(pp);
-        const prof = [];
+        // Generation: timed without reading timestamps back, then 16 more tokens profiled.
         let tok = argmax(logits);
+        e.readTimestamps = false;
         const s = performance.now();
         for (let i = 0; i < tg; ++i) {
             logits = await e.forward([tok], [pp + i]);
             tok = argmax(logits);
-            prof.push(e.lastProfile);
         }
         const tgMs = performance.now() - s;
+        e.readTimestamps = true;
+        const prof = [];
+        for (let i = 0; i < 16; ++i) {
+            logits = await e.forward([tok], [pp + tg + i]);
+            tok = argmax(logits);
+            prof.push(e.lastProfile);
+        }
         const tgKernels = await e.profileKernels(1);
         const r = {
             model: basename(path), adapter: e.info.adapter, shaderF16: e.info.shaderF16, matmulWG: wg,
@@ -82,6 +89,7 @@ for (const path of args) {
             tg, tgTokS: tg / (tgMs / 1000), tgMsPerToken: tgMs / tg,
             perToken: {
                 encodeMs: mean(prof.map((p) => p.encodeMs)),
+                preEncodeNextMs: mean(prof.map((p) => p.preEncodeMs)),
                 submitToLogitsMs: mean(prof.map((p) => p.waitMs)),
                 gpuPassMs: prof[0].gpuMs === null ? null : mean(prof.map((p) => p.gpuMs)),
                 dispatches: prof[0].dispatches,

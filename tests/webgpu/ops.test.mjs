@@ -77,7 +77,7 @@ function close(got, want, rtol, what) {
 }
 
 const TYPES = [
-    ['f32', GgmlType.F32, [45, 100]], ['f16', GgmlType.F16, [45, 100]], ['q4_0', GgmlType.Q4_0, [96]],
+    ['f32', GgmlType.F32, [45, 64]], ['f16', GgmlType.F16, [45, 64]], ['q4_0', GgmlType.Q4_0, [96]],
     ['q8_0', GgmlType.Q8_0, [96]], ['q4_K', GgmlType.Q4_K, [512]], ['q5_K', GgmlType.Q5_K, [512]], ['q6_K', GgmlType.Q6_K, [512]],
 ];
 const rowBytesOf = (type, cols) => (cols / TYPE_BLOCKS[type][0]) * TYPE_BLOCKS[type][1];

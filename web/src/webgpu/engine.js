@@ -88,6 +88,7 @@ export class WebGpuEngine {
             kvType: e.kvType,
         };
         e.lastProfile = null;
+        e.readTimestamps = true;  // with timestamps: read the pass's GPU time after every forward
         return e;
     }
 
@@ -108,6 +109,44 @@ export class WebGpuEngine {
         return parts;
     }
 
+    // Several matrices stacked by rows as one (q|k|v, gate|up): their rows are concatenated at upload
+    // when they share a type (one dispatch for all), else each keeps its parts, shifted by row0.
+    stacked(names) {
+        const ts = names.map((n) => {
+            const t = this.gguf.tensors.get(n);
+            if (!t) throw new Error(`missing tensor '${n}'`);
+            return t;
+        });
+        if (!ts.every((t) => t.type === ts[0].type && t.ne[0] === ts[0].ne[0])) {
+            const parts = [];
+            let off = 0;
+            for (const t of ts) {
+                for (const p of this.matrix(t.name)) parts.push({ ...p, row0: p.row0 + off });
+                off += t.ne[1];
+            }
+            return parts;
+        }
+        const cols = ts[0].ne[0], rowBytes = ts[0].size / ts[0].ne[1];
+        const rows = ts.reduce((a, t) => a + t.ne[1], 0);
+        const perPart = Math.max(1, Math.floor((this.dev.maxBinding - 8) / rowBytes));
+        const parts = [];
+        for (let r0 = 0; r0 < rows; r0 += perPart) {
+            const r1 = Math.min(rows, r0 + perPart);
+            const bytes = new Uint8Array((r1 - r0) * rowBytes);
+            let a = 0;
+            for (const t of ts) {
+                const b = a + t.ne[1];
+                const lo = Math.max(a, r0), hi = Math.min(b, r1);
+                if (lo < hi) bytes.set(tensorBytes(this.gguf, t, lo - a, hi - a), (lo - r0) * rowBytes);
+                a = b;
+            }
+            const buffer = this.ops.upload(bytes, `${names.join('|')}[${r0}:${r1}]`);
+            this.weightBytes += bytes.byteLength;
+            parts.push({ buffer, type: ts[0].type, rows: r1 - r0, cols, rowBytes, row0: r0 });
+        }
+        return parts;
+    }
+
     vector(name, optional = false) {
         const t = this.gguf.tensors.get(name);
         if (!t) {
@@ -123,13 +162,14 @@ export class WebGpuEngine {
         const h = this.hparams, ops = this.ops, B = this.maxBatch;
         this.weightBytes = 0;
         const act = (n, label) => ops.storage(B * n * 4, label);
+        const qkvDim = h.qDim + 2 * h.kvDim;
         const S = (this.s = {
             ids: ops.storage(B * 4, 'ids'),
             pos: ops.storage(B * 4, 'positions'),
             cs: ops.storage(B * (h.nRot / 2) * 8, 'rope cos/sin'),
             x: act(h.dim, 'x'), xb: act(h.dim, 'xb'),
-            q: act(h.qDim, 'q'), k: act(h.kvDim, 'k'), v: act(h.kvDim, 'v'), att: act(h.qDim, 'att'),
-            hb: act(h.ffn, 'hb'), hb2: act(h.ffn, 'hb2'),
+            qkv: act(h.qDim + 2 * h.kvDim, 'q|k|v'), att: act(h.qDim, 'att'),
+            gu: act(2 * h.ffn, 'gate|up'), hb: act(h.ffn, 'hb'),
             logits: ops.storage(h.nVocab * 4, 'logits'),
             dynN: ops.uniform(16, 'n tokens'), dynLast: ops.uniform(16, 'last token'), dynOne: ops.uniform(16, 'one token'),
         });
@@ -156,35 +196,35 @@ export class WebGpuEngine {
         for (let l = 0; l < h.nLayers; ++l) {
             const p = `blk.${l}.`;
             const attnNorm = this.vector(p + 'attn_norm.weight');
-            const wq = this.matrix(p + 'attn_q.weight'), wk = this.matrix(p + 'attn_k.weight'), wv = this.matrix(p + 'attn_v.weight');
+            const wqkv = this.stacked([p + 'attn_q.weight', p + 'attn_k.weight', p + 'attn_v.weight']);
             const bq = this.vector(p + 'attn_q.bias', true), bk = this.vector(p + 'attn_k.bias', true), bv = this.vector(p + 'attn_v.bias', true);
             const wo = this.matrix(p + 'attn_output.weight');
             const ffnNorm = this.vector(p + 'ffn_norm.weight');
-            const wg = this.matrix(p + 'ffn_gate.weight'), wu = this.matrix(p + 'ffn_up.weight'), wd = this.matrix(p + 'ffn_down.weight');
+            const wgu = this.stacked([p + 'ffn_gate.weight', p + 'ffn_up.weight']);
+            const wd = this.matrix(p + 'ffn_down.weight');
             const kc = ops.storage(kvBytes + 4, `k cache ${l}`), vc = ops.storage(kvBytes + 4, `v cache ${l}`);
             this.kv.push([kc, vc]);
 
+            // Per layer: norm, q|k|v, (bias), rope of q and k heads, KV store, attention, wo (+= x),
+            // norm, gate|up, swiglu, down (+= x).
             D.push(ops.rmsnorm(S.x, attnNorm.gpu, S.xb, { dim: h.dim, eps: h.rmsEps, dyn }));
-            mm(wq, S.xb, S.q, h.dim, h.qDim);
-            mm(wk, S.xb, S.k, h.dim, h.kvDim);
-            mm(wv, S.xb, S.v, h.dim, h.kvDim);
+            mm(wqkv, S.xb, S.qkv, h.dim, qkvDim);
             if (bq) {
-                D.push(ops.eltwise('add_bias', S.q, bq.gpu, { n: h.qDim, dim: h.qDim, dyn }));
-                D.push(ops.eltwise('add_bias', S.k, bk.gpu, { n: h.kvDim, dim: h.kvDim, dyn }));
-                D.push(ops.eltwise('add_bias', S.v, bv.gpu, { n: h.kvDim, dim: h.kvDim, dyn }));
+                const b = new Float32Array(qkvDim);
+                b.set(bq.host, 0);
+                b.set(bk.host, h.qDim);
+                b.set(bv.host, h.qDim + h.kvDim);
+                D.push(ops.eltwise('add_bias', S.qkv, ops.upload(b, p + 'qkv bias'), { n: qkvDim, dim: qkvDim, dyn }));
             }
-            const rope = { headDim: h.headDim, half: h.nRot / 2, neox: h.neox, dyn };
-            D.push(ops.rope(S.q, S.cs, { ...rope, nHeads: h.nHeads }));
-            D.push(ops.rope(S.k, S.cs, { ...rope, nHeads: h.nKvHeads }));
-            D.push(ops.kvStore(S.k, S.v, kc, vc, S.pos, { kvDim: h.kvDim, kv32, dyn }));
-            D.push(ops.attention(S.q, kc, vc, S.att, S.pos, {
-                nHeads: h.nHeads, nKvHeads: h.nKvHeads, headDim: h.headDim, scale: 1 / Math.sqrt(h.headDim), kv32, dyn,
+            D.push(ops.rope(S.qkv, S.cs, { headDim: h.headDim, half: h.nRot / 2, neox: h.neox, nHeads: h.nHeads + h.nKvHeads, stride: qkvDim, dyn }));
+            D.push(ops.kvStore(S.qkv, S.qkv, kc, vc, S.pos, { kvDim: h.kvDim, kv32, stride: qkvDim, kOff: h.qDim, vOff: h.qDim + h.kvDim, dyn }));
+            D.push(ops.attention(S.qkv, kc, vc, S.att, S.pos, {
+                nHeads: h.nHeads, nKvHeads: h.nKvHeads, headDim: h.headDim, scale: 1 / Math.sqrt(h.headDim), kv32, qStride: qkvDim, dyn,
             }));
             mm(wo, S.att, S.x, h.qDim, h.dim, true);  // x += attention
             D.push(ops.rmsnorm(S.x, ffnNorm.gpu, S.xb, { dim: h.dim, eps: h.rmsEps, dyn }));
-            mm(wg, S.xb, S.hb, h.dim, h.ffn);
-            mm(wu, S.xb, S.hb2, h.dim, h.ffn);
-            D.push(ops.eltwise('swiglu', S.hb, S.hb2, { n: h.ffn, dyn }));
+            mm(wgu, S.xb, S.gu, h.dim, 2 * h.ffn);
+            D.push(ops.eltwise('swiglu_fused', S.hb, S.gu, { n: h.ffn, dyn }));
             mm(wd, S.hb, S.x, h.ffn, h.dim, true);  // x += ffn
         }
         const last = ops.rmsnorm(S.x, outNorm.gpu, S.xb, { dim: h.dim, eps: h.rmsEps, dyn: S.dynLast });
@@ -222,6 +262,20 @@ export class WebGpuEngine {
         return logits;
     }
 
+    encode(n, wantLogits) {
+        const enc = this.device.createCommandEncoder();
+        const passDesc = this.querySet ? { timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {};
+        const pass = enc.beginComputePass(passDesc);
+        Ops.encode(pass, this.dispatches, n);
+        pass.end();
+        if (wantLogits) enc.copyBufferToBuffer(this.s.logits, 0, this.readback, 0, this.hparams.nVocab * 4);
+        if (this.querySet) {
+            enc.resolveQuerySet(this.querySet, 0, 2, this.tsResolve, 0);
+            enc.copyBufferToBuffer(this.tsResolve, 0, this.tsRead, 0, 16);
+        }
+        return enc.finish();
+    }
+
     async forwardBatch(ids, positions, wantLogits) {
         const h = this.hparams, q = this.device.queue, S = this.s, n = ids.length;
         const t0 = performance.now();
@@ -235,18 +289,15 @@ export class WebGpuEngine {
             this.device.pushErrorScope('validation');
             this.device.pushErrorScope('out-of-memory');
         }
-        const enc = this.device.createCommandEncoder();
-        const passDesc = this.querySet ? { timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {};
-        const pass = enc.beginComputePass(passDesc);
-        Ops.encode(pass, this.dispatches, n);
-        pass.end();
-        if (wantLogits) enc.copyBufferToBuffer(S.logits, 0, this.readback, 0, h.nVocab * 4);
-        if (this.querySet) {
-            enc.resolveQuerySet(this.querySet, 0, 2, this.tsResolve, 0);
-            enc.copyBufferToBuffer(this.tsResolve, 0, this.tsRead, 0, 16);
-        }
-        q.submit([enc.finish()]);
+        // A decode step's command buffer does not depend on the token (ids, positions and the RoPE table
+        // are written above), so the next one is recorded while the GPU runs this one.
+        let cb = n === 1 && wantLogits ? this.nextDecode : null;
+        this.nextDecode = null;
+        cb ??= this.encode(n, wantLogits);
+        q.submit([cb]);
         const t1 = performance.now();
+        if (n === 1 && wantLogits) this.nextDecode = this.encode(1, true);
+        const t1b = performance.now();
         if (check) {
             const m = await this.device.popErrorScope();
             const v = await this.device.popErrorScope();
@@ -263,8 +314,8 @@ export class WebGpuEngine {
             await q.onSubmittedWorkDone();
         }
         const t2 = performance.now();
-        const prof = { tokens: n, encodeMs: t1 - t0, waitMs: t2 - t1, totalMs: t2 - t0, gpuMs: null, dispatches: this.dispatches.length };
-        if (this.querySet) {
+        const prof = { tokens: n, encodeMs: t1 - t0, preEncodeMs: t1b - t1, waitMs: t2 - t1b, totalMs: t2 - t0, gpuMs: null, dispatches: this.dispatches.length };
+        if (this.querySet && this.readTimestamps) {
             await this.tsRead.mapAsync(GPUMapMode.READ);
             const ts = new BigUint64Array(this.tsRead.getMappedRange().slice(0));
             this.tsRead.unmap();

@@ -79,6 +79,7 @@ export class Ops {
         this.device.pushErrorScope('validation');
         for (const t of types) {
             this.matmulPipeline(t, 1);
+            this.matvecPipeline(t);
             this.matmulPipeline(t, this.prefillT);
             this.pipeline('get_rows', ['bytes', DEQ[t], 'get_rows']);
         }
@@ -88,9 +89,19 @@ export class Ops {
             this.pipeline('kv_store', ['kv_store'], 'main', { KV32 });
             this.pipeline('attention', ['attention'], 'main', { KV32 });
         }
-        for (const e of ['swiglu', 'add', 'add_bias']) this.pipeline('eltwise', ['eltwise'], e);
+        for (const e of ['swiglu', 'swiglu_fused', 'add', 'add_bias']) this.pipeline('eltwise', ['eltwise'], e);
         const err = await this.device.popErrorScope();
         if (err) throw new Error(`WebGPU shader compilation failed: ${err.message}`);
+    }
+
+    // The decode kernel (cols a multiple of 32): matvec.wgsl with the type's dot_chunk.
+    matvecPipeline(type) {
+        const parts = {
+            [GgmlType.F32]: ['dot_f32'], [GgmlType.F16]: ['dot_f16'], [GgmlType.Q4_0]: ['bytes', 'dot_q4_0'],
+            [GgmlType.Q8_0]: ['bytes', 'dot_q8_0'], [GgmlType.Q4_K]: ['bytes', 'deq_q4_k', 'dot_q4_k'],
+            [GgmlType.Q5_K]: ['bytes', 'deq_q5_k', 'dot_q5_k'], [GgmlType.Q6_K]: ['bytes', 'deq_q6_k', 'dot_q6_k'],
+        }[type];
+        return this.pipeline('matmul', [...parts, 'matvec']);
     }
 
     matmulPipeline(type, T) {
@@ -174,9 +185,11 @@ export class Ops {
             throw new Error(`matrix columns ${w.cols} are not a multiple of the block size`);
         const p = this.param([w.rows, w.cols, w.rowBytes, w.row0 ?? 0, xStride, yStride, acc ? 1 : 0, nChunks]);
         const T = this.prefillT;
-        const pipes = [this.matmulPipeline(w.type, 1), this.matmulPipeline(w.type, T)];
+        // Decoding: the matvec kernel when the columns allow it (every real model), else T = 1.
+        const vec = w.cols % 32 === 0 && !this.genericOnly;
+        const pipes = [vec ? this.matvecPipeline(w.type) : this.matmulPipeline(w.type, 1), this.matmulPipeline(w.type, T)];
         return this.dispatch('matmul', (n) => pipes[n === 1 ? 0 : 1], p, [w.buffer, x, y, dyn],
-            (n) => grid(w.rows * (n === 1 ? 1 : Math.ceil(n / T))));
+            (n) => grid(n === 1 ? (vec ? Math.ceil(w.rows / 8) : w.rows) : w.rows * Math.ceil(n / T)));
     }
 
     // table part as in matmul; out (n, cols)
@@ -194,21 +207,22 @@ export class Ops {
     }
 
     // cs: (n_tokens, half) vec2 (cos, sin)
-    rope(x, cs, { nHeads, headDim, half, neox, dyn }) {
-        const p = this.param([nHeads, headDim, half, neox ? 1 : 0]);
+    rope(x, cs, { nHeads, headDim, half, neox, stride = nHeads * headDim, dyn }) {
+        const p = this.param([nHeads, headDim, half, neox ? 1 : 0, stride]);
         const pipe = this.pipeline('rope', ['rope']);
         return this.dispatch('rope', () => pipe, p, [x, cs, dyn], (n) => grid(Math.ceil((n * nHeads * half) / 64)));
     }
 
     // kv32: an f32 cache (else fp16)
-    kvStore(k, v, kc, vc, pos, { kvDim, kv32 = false, dyn }) {
-        const p = this.param([kvDim]);
+    // k and v may be one fused qkv buffer (stride, kOff, vOff).
+    kvStore(k, v, kc, vc, pos, { kvDim, kv32 = false, stride = kvDim, kOff = 0, vOff = 0, dyn }) {
+        const p = this.param([kvDim, stride, kOff, vOff]);
         const pipe = this.pipeline('kv_store', ['kv_store'], 'main', { KV32: kv32 ? 1 : 0 });
         return this.dispatch('kv_store', () => pipe, p, [k, v, kc, vc, pos, dyn], (n) => grid(Math.ceil((n * kvDim) / 2 / 64)));
     }
 
-    attention(q, kc, vc, out, pos, { nHeads, nKvHeads, headDim, scale, kv32 = false, dyn }) {
-        const p = this.param([nHeads, headDim, nHeads / nKvHeads, (nKvHeads * headDim) / 2, { f: scale }]);
+    attention(q, kc, vc, out, pos, { nHeads, nKvHeads, headDim, scale, kv32 = false, qStride = nHeads * headDim, dyn }) {
+        const p = this.param([nHeads, headDim, nHeads / nKvHeads, (nKvHeads * headDim) / 2, { f: scale }, qStride]);
         const pipe = this.pipeline('attention', ['attention'], 'main', { KV32: kv32 ? 1 : 0 });
         return this.dispatch('attention', () => pipe, p, [q, kc, vc, out, pos, dyn], (n) => grid(n * nHeads));
     }
@@ -221,9 +235,12 @@ export class Ops {
 
     // Encodes dispatches for a batch of n tokens into a compute pass.
     static encode(pass, dispatches, n) {
+        let last = null;
         for (const d of dispatches) {
             const m = d.fixedN ?? n;
-            pass.setPipeline(d.pipelines(m));
+            const p = d.pipelines(m);
+            if (p !== last) pass.setPipeline(p);
+            last = p;
             pass.setBindGroup(0, d.bindGroup);
             const [gx, gy] = d.groups(m);
             pass.dispatchWorkgroups(gx, gy);

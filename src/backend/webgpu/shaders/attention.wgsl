@@ -1,14 +1,16 @@
 // out (n_tokens, n_heads * head_dim) = causal softmax(q·kᵀ * scale)·v over cache positions
-// [0, pos[t]] of one layer's fp16 cache; kv head = head / group. One workgroup of 64 per (token, head):
-// pass 1 finds the max and the sum of exponentials (online, per thread, then combined), pass 2 sums
-// the values weighted by the probabilities, 64 keys at a time. As the CPU backend does against an fp16
-// cache, q and the probabilities are rounded to fp16 (not with an f32 cache, KV32).
+// [0, pos[t]] of one layer's cache; kv head = head / group. One workgroup of 256 per (token, head):
+// pass 1 finds the max and the sum of exponentials (online per thread, then combined); pass 2 takes
+// the keys in blocks of 1024, stores their probabilities in workgroup memory, and sums the values with
+// the threads split into key groups x dimension pairs. As the CPU backend does against an fp16 cache,
+// q and the probabilities are rounded to fp16 (not with an f32 cache, KV32).
 struct Params {
     n_heads: u32,
     head_dim: u32,
     group: u32,     // n_heads / n_kv_heads
     kv_words: u32,  // kv_dim / 2: pairs per cache row
     scale: f32,
+    q_stride: u32,  // elements between tokens in Q
 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> Q: array<f32>;
@@ -18,8 +20,15 @@ struct Params {
 @group(0) @binding(5) var<storage, read> pos: array<i32>;
 @group(0) @binding(6) var<uniform> D: vec4<u32>;  // x: tokens
 
-const WG = 64u;
+const WG = 256u;
+const BLOCK = 1024u;
 override KV32: bool = false;
+
+var<workgroup> qs: array<vec2<f32>, 128>;  // head_dim <= 256
+var<workgroup> rm: array<f32, 256>;
+var<workgroup> rs: array<f32, 256>;
+var<workgroup> pw: array<f32, 1024>;
+var<workgroup> ro: array<vec2<f32>, 256>;
 
 // Pair w of cache row j, as f32s.
 fn k2(j: u32, w: u32) -> vec2<f32> {
@@ -42,10 +51,6 @@ fn rh(x: f32) -> f32 {
     }
     return round_h(x);
 }
-var<workgroup> qs: array<vec2<f32>, 128>;  // head_dim <= 256
-var<workgroup> rm: array<f32, 64>;
-var<workgroup> rs: array<f32, 64>;
-var<workgroup> pw: array<f32, 64>;
 
 fn score(j: u32, kb: u32) -> f32 {
     var s = 0.0;
@@ -55,7 +60,7 @@ fn score(j: u32, kb: u32) -> f32 {
     return s * P.scale;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
     let g = flat_group(wid, nwg);
@@ -65,13 +70,13 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         return;
     }
     let hd2 = P.head_dim / 2u;
-    let qo = (t * P.n_heads + h) * P.head_dim;
+    let qo = t * P.q_stride + h * P.head_dim;
     for (var i = lid; i < hd2; i += WG) {
         qs[i] = vec2<f32>(rh(Q[qo + 2u * i]), rh(Q[qo + 2u * i + 1u]));
     }
     workgroupBarrier();
     let n_keys = u32(pos[t]) + 1u;
-    let kb = (h / P.group) * hd2;  // first word of this kv head in a cache row
+    let kb = (h / P.group) * hd2;  // first pair of this kv head in a cache row
 
     // Pass 1: running max m and sum l of exp(s - m) per thread, then combined.
     var m = -3.4e38;
@@ -100,38 +105,46 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     }
     let mx = rm[0];
     let inv = 1.0 / rs[0];
-    workgroupBarrier();
 
-    // Pass 2: o[d] = sum_j p_j v_j[d], thread lid owns dimension pairs lid, lid + 64.
-    var o0 = vec2<f32>(0.0);
-    var o1 = vec2<f32>(0.0);
-    for (var j0 = 0u; j0 < n_keys; j0 += WG) {
-        let j = j0 + lid;
-        var p = 0.0;
-        if (j < n_keys) {
-            p = rh(exp(score(j, kb) - mx) * inv);
-        }
-        pw[lid] = p;
+    // Pass 2: thread = (key group kg, pair w); n_groups key groups of hd2 threads.
+    let n_groups = WG / hd2;
+    let kg = lid / hd2;
+    let w = lid % hd2;
+    var o = vec2<f32>(0.0);
+    for (var j0 = 0u; j0 < n_keys; j0 += BLOCK) {
+        let nj = min(BLOCK, n_keys - j0);
         workgroupBarrier();
-        let nj = min(WG, n_keys - j0);
-        for (var jj = 0u; jj < nj; jj++) {
-            let pj = pw[jj];
-            if (lid < hd2) {
-                o0 += pj * v2(j0 + jj, kb + lid);
-            }
-            if (lid + WG < hd2) {
-                o1 += pj * v2(j0 + jj, kb + lid + WG);
-            }
+        for (var j = lid; j < nj; j += WG) {
+            pw[j] = rh(exp(score(j0 + j, kb) - mx) * inv);
         }
         workgroupBarrier();
+        if (kg < n_groups) {
+            // Four independent loads in flight per step.
+            var o1 = vec2<f32>(0.0);
+            var o2 = vec2<f32>(0.0);
+            var o3 = vec2<f32>(0.0);
+            var j = kg;
+            for (; j + 3u * n_groups < nj; j += 4u * n_groups) {
+                o += pw[j] * v2(j0 + j, kb + w);
+                o1 += pw[j + n_groups] * v2(j0 + j + n_groups, kb + w);
+                o2 += pw[j + 2u * n_groups] * v2(j0 + j + 2u * n_groups, kb + w);
+                o3 += pw[j + 3u * n_groups] * v2(j0 + j + 3u * n_groups, kb + w);
+            }
+            for (; j < nj; j += n_groups) {
+                o += pw[j] * v2(j0 + j, kb + w);
+            }
+            o += (o1 + o2) + o3;
+        }
     }
-    let oo = (t * P.n_heads + h) * P.head_dim;
+    ro[lid] = o;
+    workgroupBarrier();
     if (lid < hd2) {
-        O[oo + 2u * lid] = o0.x;
-        O[oo + 2u * lid + 1u] = o0.y;
-    }
-    if (lid + WG < hd2) {
-        O[oo + 2u * (lid + WG)] = o1.x;
-        O[oo + 2u * (lid + WG) + 1u] = o1.y;
+        var acc = vec2<f32>(0.0);
+        for (var k = 0u; k < n_groups; k++) {
+            acc += ro[k * hd2 + lid];
+        }
+        let oo = (t * P.n_heads + h) * P.head_dim;
+        O[oo + 2u * lid] = acc.x;
+        O[oo + 2u * lid + 1u] = acc.y;
     }
 }

@@ -1,5 +1,6 @@
 // Element-wise ops over n elements, one thread each (entry points per op):
-// swiglu: A = silu(A) * B; add: A += B; add_bias: A[i] += B[i % dim].
+// swiglu: A = silu(A) * B; swiglu_fused: A[t, i] = silu(B[t, i]) * B[t, n + i] (B = fused gate|up
+// rows); add: A += B; add_bias: A[i] += B[i % dim].
 struct Params {
     n: u32,     // elements per token
     dim: u32,   // bias length (add_bias)
@@ -39,4 +40,16 @@ fn add_bias(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
         return;
     }
     A[i] += B[i % P.dim];
+}
+
+@compute @workgroup_size(256)
+fn swiglu_fused(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = flat_index(gid, nwg);
+    if (i >= P.n * D.x) {
+        return;
+    }
+    let t = i / P.n;
+    let c = i % P.n;
+    let g = B[t * 2u * P.n + c];
+    A[i] = g / (1.0 + exp(-g)) * B[t * 2u * P.n + P.n + c];
 }

@@ -2,6 +2,9 @@
 // (n_ctx, kv_dim / 2 words), or f32 (n_ctx, kv_dim words) when KV32. One thread per (token, pair of elements).
 struct Params {
     kv_dim: u32,
+    stride: u32,  // elements between tokens in K and V
+    k_off: u32,   // offset of k in a row of K, v in a row of V (a fused qkv buffer bound twice)
+    v_off: u32,
 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> K: array<f32>;
@@ -22,15 +25,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (t >= D.x) {
         return;
     }
-    let src = t * P.kv_dim + 2u * w;
+    let ks = t * P.stride + P.k_off + 2u * w;
+    let vs = t * P.stride + P.v_off + 2u * w;
     let dst = u32(pos[t]) * hw + w;
     if (KV32) {
-        KC[2u * dst] = bitcast<u32>(K[src]);
-        KC[2u * dst + 1u] = bitcast<u32>(K[src + 1u]);
-        VC[2u * dst] = bitcast<u32>(V[src]);
-        VC[2u * dst + 1u] = bitcast<u32>(V[src + 1u]);
+        KC[2u * dst] = bitcast<u32>(K[ks]);
+        KC[2u * dst + 1u] = bitcast<u32>(K[ks + 1u]);
+        VC[2u * dst] = bitcast<u32>(V[vs]);
+        VC[2u * dst + 1u] = bitcast<u32>(V[vs + 1u]);
     } else {
-        KC[dst] = pack_h2(K[src], K[src + 1u]);
-        VC[dst] = pack_h2(V[src], V[src + 1u]);
+        KC[dst] = pack_h2(K[ks], K[ks + 1u]);
+        VC[dst] = pack_h2(V[vs], V[vs + 1u]);
     }
 }

@@ -1,4 +1,5 @@
-// Rotates x (n_tokens, n_heads, head_dim) in place; cs (n_tokens, n_rot / 2) holds (cos, sin) of each
+// Rotates x (n_tokens, n_heads, head_dim) in place (rows `stride` apart: q and k heads of a fused qkv
+// row are rotated in one dispatch); cs (n_tokens, n_rot / 2) holds (cos, sin) of each
 // token's angles, computed on the CPU side exactly as the CPU backend does. NORM pairs (2j, 2j + 1),
 // NEOX pairs (j, j + n_rot / 2). One thread per (token, head, pair).
 struct Params {
@@ -6,6 +7,7 @@ struct Params {
     head_dim: u32,
     half: u32,   // n_rot / 2
     neox: u32,
+    stride: u32,  // elements between tokens
 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read_write> X: array<f32>;
@@ -27,7 +29,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         a = j;
         b = j + P.half;
     }
-    let base = th * P.head_dim;
+    let base = t * P.stride + (th % P.n_heads) * P.head_dim;
     let cs = CS[t * P.half + j];
     let x0 = X[base + a];
     let x1 = X[base + b];
