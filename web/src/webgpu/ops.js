@@ -80,6 +80,7 @@ export class Ops {
         for (const t of types) {
             this.matmulPipeline(t, 1);
             this.matvecPipeline(t);
+            this.matvecPipeline(t, true);
             this.matmulPipeline(t, this.prefillT);
             this.pipeline('get_rows', ['bytes', DEQ[t], 'get_rows']);
         }
@@ -95,13 +96,13 @@ export class Ops {
     }
 
     // The decode kernel (cols a multiple of 32): matvec.wgsl with the type's dot_chunk.
-    matvecPipeline(type) {
+    matvecPipeline(type, multi = false) {
         const parts = {
             [GgmlType.F32]: ['dot_f32'], [GgmlType.F16]: ['dot_f16'], [GgmlType.Q4_0]: ['bytes', 'dot_q4_0'],
             [GgmlType.Q8_0]: ['bytes', 'dot_q8_0'], [GgmlType.Q4_K]: ['bytes', 'deq_q4_k', 'dot_q4_k'],
             [GgmlType.Q5_K]: ['bytes', 'deq_q5_k', 'dot_q5_k'], [GgmlType.Q6_K]: ['bytes', 'deq_q6_k', 'dot_q6_k'],
         }[type];
-        return this.pipeline('matmul', [...parts, 'matvec']);
+        return this.pipeline('matmul', [...parts, multi ? 'matmul_multi' : 'matvec']);
     }
 
     matmulPipeline(type, T) {
@@ -187,9 +188,11 @@ export class Ops {
         const T = this.prefillT;
         // Decoding: the matvec kernel when the columns allow it (every real model), else T = 1.
         const vec = w.cols % 32 === 0 && !this.genericOnly;
-        const pipes = [vec ? this.matvecPipeline(w.type) : this.matmulPipeline(w.type, 1), this.matmulPipeline(w.type, T)];
+        // Prompts: 8 rows x 8 tokens per workgroup (matmul_multi), else the generic T = 8 kernel.
+        const pipes = vec ? [this.matvecPipeline(w.type), this.matvecPipeline(w.type, true)] : [this.matmulPipeline(w.type, 1), this.matmulPipeline(w.type, T)];
+        const rg = Math.ceil(w.rows / 8);
         return this.dispatch('matmul', (n) => pipes[n === 1 ? 0 : 1], p, [w.buffer, x, y, dyn],
-            (n) => grid(n === 1 ? (vec ? Math.ceil(w.rows / 8) : w.rows) : w.rows * Math.ceil(n / T)));
+            (n) => grid(vec ? rg * Math.ceil(n / 8) : w.rows * Math.ceil(n / T)));
     }
 
     // table part as in matmul; out (n, cols)
