@@ -154,7 +154,7 @@ for (const f16 of variants) {
         });
     }
 
-    for (const [nCtx, heads, kvHeads, hd, kvType] of [[70, 8, 2, 64, 'f16'], [70, 8, 2, 64, 'f32'], [133, 4, 4, 128, 'f16'], [40, 6, 3, 256, 'f32']]) {
+    for (const [nCtx, heads, kvHeads, hd, kvType] of [[70, 8, 2, 64, 'f16'], [1100, 4, 2, 64, 'f16'], [70, 8, 2, 64, 'f32'], [133, 4, 4, 128, 'f16'], [40, 6, 3, 256, 'f32']]) {
         test(`kv_store + attention ctx=${nCtx} heads=${heads}/${kvHeads} head_dim=${hd} ${kvType} cache (${tag})`, { skip }, async () => {
             const kvDim = kvHeads * hd;
             const k = rand(nCtx * kvDim, hd + 1, -2, 2), v = rand(nCtx * kvDim, hd + 2);

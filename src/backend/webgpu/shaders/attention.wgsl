@@ -52,12 +52,24 @@ fn rh(x: f32) -> f32 {
     return round_h(x);
 }
 
+// Unrolled by 4 with independent sums, so loads overlap instead of waiting one memory latency each.
 fn score(j: u32, kb: u32) -> f32 {
-    var s = 0.0;
-    for (var i = 0u; i < P.head_dim / 2u; i++) {
-        s += dot(qs[i], k2(j, kb + i));
+    let hd2 = P.head_dim / 2u;
+    var s0 = 0.0;
+    var s1 = 0.0;
+    var s2 = 0.0;
+    var s3 = 0.0;
+    var i = 0u;
+    for (; i + 3u < hd2; i += 4u) {
+        s0 += dot(qs[i], k2(j, kb + i));
+        s1 += dot(qs[i + 1u], k2(j, kb + i + 1u));
+        s2 += dot(qs[i + 2u], k2(j, kb + i + 2u));
+        s3 += dot(qs[i + 3u], k2(j, kb + i + 3u));
     }
-    return s * P.scale;
+    for (; i < hd2; i++) {
+        s0 += dot(qs[i], k2(j, kb + i));
+    }
+    return ((s0 + s1) + (s2 + s3)) * P.scale;
 }
 
 @compute @workgroup_size(256)
@@ -79,10 +91,15 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     let kb = (h / P.group) * hd2;  // first pair of this kv head in a cache row
 
     // Pass 1: running max m and sum l of exp(s - m) per thread, then combined.
+    // Up to BLOCK keys, pass 1 keeps the scores for pass 2.
+    let cached = n_keys <= BLOCK;
     var m = -3.4e38;
     var l = 0.0;
     for (var j = lid; j < n_keys; j += WG) {
         let s = score(j, kb);
+        if (cached) {
+            pw[j] = s;
+        }
         if (s > m) {
             l = l * exp(m - s) + 1.0;
             m = s;
@@ -115,7 +132,13 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         let nj = min(BLOCK, n_keys - j0);
         workgroupBarrier();
         for (var j = lid; j < nj; j += WG) {
-            pw[j] = rh(exp(score(j0 + j, kb) - mx) * inv);
+            var s: f32;
+            if (cached) {
+                s = pw[j];
+            } else {
+                s = score(j0 + j, kb);
+            }
+            pw[j] = rh(exp(s - mx) * inv);
         }
         workgroupBarrier();
         if (kg < n_groups) {

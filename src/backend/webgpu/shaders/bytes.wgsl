@@ -1,11 +1,11 @@
 // Byte-addressed reads from the weight words W (blocks of 18, 34 or 210 bytes are only 2-byte aligned).
+// Branch-free, so a chunk's loads issue together (weight buffers carry 4 spare bytes for W[w + 1]).
 fn rd_u32(b: u32) -> u32 {
     let w = b >> 2u;
     let s = (b & 3u) * 8u;
-    if (s == 0u) {
-        return W[w];
-    }
-    return (W[w] >> s) | (W[w + 1u] << (32u - s));
+    let lo = W[w];
+    let hi = W[w + 1u];
+    return select((lo >> s) | (hi << ((32u - s) & 31u)), lo, s == 0u);
 }
 fn rd_u16(b: u32) -> u32 {
     return (W[b >> 2u] >> ((b & 3u) * 8u)) & 0xffffu;

@@ -25,12 +25,27 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         yt = 0u;
     }
     let xo = P.x_off + t * P.x_stride;
-    var s = 0.0;
-    for (var i = lid; i < P.dim; i += 256u) {
-        let v = X[xo + i];
-        s += v * v;
+    // Unrolled by 4 with independent sums (loads overlap).
+    var s0 = 0.0;
+    var s1 = 0.0;
+    var s2 = 0.0;
+    var s3 = 0.0;
+    var i = lid;
+    for (; i + 768u < P.dim; i += 1024u) {
+        let a = X[xo + i];
+        let b = X[xo + i + 256u];
+        let c = X[xo + i + 512u];
+        let d = X[xo + i + 768u];
+        s0 += a * a;
+        s1 += b * b;
+        s2 += c * c;
+        s3 += d * d;
     }
-    red[lid] = s;
+    for (; i < P.dim; i += 256u) {
+        let v = X[xo + i];
+        s0 += v * v;
+    }
+    red[lid] = (s0 + s1) + (s2 + s3);
     workgroupBarrier();
     for (var k = 128u; k > 0u; k >>= 1u) {
         if (lid < k) {
