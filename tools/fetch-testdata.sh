@@ -8,7 +8,8 @@
 #       models/ggml-vocab-*.gguf (+ .inp/.out)  ->  testdata/vocab/      (real vocabularies, tokenizer goldens)
 #       models/templates/*.jinja                ->  testdata/templates/  (real chat templates)
 #     then renders the chat templates with @huggingface/jinja (tests/chat) -> testdata/chat/reference.json
-#  3. Prints a one-line summary.
+#  3. Installs playwright-core for the browser tests (tests/browser/node_modules).
+#  4. Prints a one-line summary.
 #
 # Re-running is a no-op once done (stamp: testdata/.fetch-testdata.stamp, keyed on the lock file and this
 # script). Needs bash, git, node and npm; the only network access is npm's registry.
@@ -52,6 +53,17 @@ chat_reference() {
   echo "$chat_key" >"$testdata/chat/.stamp"
 }
 chat_reference
+
+# The browser tests' playwright-core (tests/browser, pinned by its lock file; it drives Debian's
+# /usr/bin/chromium and downloads no browser).
+browser_deps() {
+  local dir="$root/tests/browser"
+  if ! node -e 'const p = process.argv[1]; process.exit(require(p + "/node_modules/playwright-core/package.json")
+      .version === require(p + "/package.json").dependencies["playwright-core"] ? 0 : 1)' "$dir" 2>/dev/null; then
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
+  fi
+}
+browser_deps
 
 key="$(cat "$oracle/package-lock.json" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$key" && -f "$bundle" && -d "$testdata/vocab" && -d "$testdata/templates" ]]; then

@@ -9,6 +9,7 @@ packages=(
   libgtest-dev googletest libbenchmark-dev              # unit tests, kernel benchmarks
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev    # the chord CLI and server
   emscripten                                            # the wasm preset (3.1.6)
+  chromium                                              # the npm package's browser tests and benchmark
   unicode-data                                          # tokenizer Unicode tables
 )
 # node runs the wasm tests and the llama.cpp oracle; one from another source (NodeSource) is fine.
