@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
     chord::cli::register_chat(app);
     chord::cli::register_info(app);
     chord::cli::register_logits(app);
+    chord::cli::register_perplexity(app);
     chord::cli::register_quantize(app);
     chord::cli::register_run(app);
     chord::cli::register_synth(app);
