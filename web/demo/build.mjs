@@ -1,12 +1,14 @@
 // build.mjs: builds the chat page into web/dist/, a static site for any host that can send the
 // COOP/COEP headers (see README). Bundles src/main.js and styles.css with esbuild, copies index.html,
-// the wasm-chord package (imported at run time from dist/chord/, so its Worker and .wasm resolve beside
-// it) and, when present, the demo model as dist/models/demo.gguf.
+// the wasm-chord package (web/src, imported at run time from dist/chord/src/, with its two wasm builds
+// from the wasm preset's output in dist/chord/dist/, the package's own layout) and, when present, the
+// demo model as dist/models/demo.gguf. web/dist is also where the wasm preset writes the package's
+// modules: this script replaces only its own files there.
 //
-//   node web/demo/build.mjs [--engine DIR] [--model FILE | --no-model] [--dev-mock-engine] [--out DIR]
+//   node web/demo/build.mjs [--wasm DIR] [--model FILE | --no-model] [--dev-mock-engine] [--out DIR]
 
 import { build } from 'esbuild';
-import { cp, mkdir, rm, writeFile, copyFile, stat } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm, writeFile, copyFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,14 +22,15 @@ const opt = (name) => {
 };
 const out = resolve(opt('--out') ?? join(root, 'web/dist'));
 
-// The package's browser files: the first folder that holds an index.js.
-const engineCandidates = [opt('--engine'), process.env.CHORD_PACKAGE_DIR, join(root, 'web/dist-package'), join(root, 'web/lib'), join(root, 'web/src')];
-const engineDir = args.includes('--dev-mock-engine') ? null : engineCandidates.find((d) => d && existsSync(join(d, 'index.js')));
+// The package's wasm builds (chord-threaded.*, chord-single.*), written by the wasm preset.
+const wasmDir = resolve(opt('--wasm') ?? join(root, 'web/dist'));
+const wasmFiles = existsSync(wasmDir) ? (await readdir(wasmDir)).filter((f) => /^chord-(threaded|single)[.]/.test(f)) : [];
+const mock = args.includes('--dev-mock-engine');
 
 const modelCandidates = [opt('--model'), process.env.CHORD_DEMO_MODEL, join(root, 'assets/fortune-demo.f16.gguf'), join(root, 'models/demo.gguf')];
 const model = args.includes('--no-model') ? null : modelCandidates.find((f) => f && existsSync(f));
 
-await rm(out, { recursive: true, force: true });
+for (const f of ['index.html', 'assets', 'chord', 'models', '_headers']) await rm(join(out, f), { recursive: true, force: true });
 await mkdir(join(out, 'assets'), { recursive: true });
 
 await build({
@@ -50,13 +53,18 @@ await build({
 });
 await copyFile(join(here, 'index.html'), join(out, 'index.html'));
 
-if (engineDir) {
-  await cp(engineDir, join(out, 'chord'), { recursive: true });
-} else if (args.includes('--dev-mock-engine')) {
-  await mkdir(join(out, 'chord'), { recursive: true });
-  await copyFile(join(here, 'dev/mock-chord.js'), join(out, 'chord/index.js'));
+await mkdir(join(out, 'chord/src'), { recursive: true });
+if (mock) {
+  await copyFile(join(here, 'dev/mock-chord.js'), join(out, 'chord/src/index.js'));
 } else {
-  console.warn('build.mjs: no wasm-chord package found (build it first, or pass --engine DIR): the page will say the engine is missing');
+  for (const f of ['index.js', 'worker.js']) await copyFile(join(root, 'web/src', f), join(out, 'chord/src', f));
+  await mkdir(join(out, 'chord/dist'), { recursive: true });
+  for (const f of wasmFiles) await copyFile(join(wasmDir, f), join(out, 'chord/dist', f));
+  // emscripten's pthread worker script is CommonJS; in node the package marks its folder so.
+  await writeFile(join(out, 'chord/dist/package.json'), '{ "type": "commonjs" }\n');
+  if (!wasmFiles.some((f) => f.endsWith('.wasm'))) {
+    console.warn(`build.mjs: no wasm builds in ${wasmDir} (build the wasm preset first): the page will say the engine is missing`);
+  }
 }
 
 if (model) {
@@ -76,5 +84,5 @@ await writeFile(join(out, '_headers'), `/*
 
 const size = async (f) => (await stat(join(out, f))).size;
 console.log(`build.mjs: web/dist ready in ${out} (app.js ${((await size('assets/app.js')) / 1024).toFixed(0)} KiB, ` +
-  `engine ${engineDir ? engineDir.replace(root + '/', '') : args.includes('--dev-mock-engine') ? 'MOCK' : 'missing'}, ` +
+  `engine ${mock ? 'MOCK' : wasmFiles.filter((f) => f.endsWith('.wasm')).join(' + ') || 'missing'}, ` +
   `demo model ${model ? model.replace(root + '/', '') : 'none'})`);

@@ -1,7 +1,7 @@
 // engine.js: the page's one door to the wasm-chord npm package (web/), so that the rest of the demo
 // does not depend on the package's exact shapes. The build copies the package next to the page
-// (dist/chord/) and it is imported at run time, unbundled, so its Worker and .wasm files resolve
-// beside it. Everything the UI needs from an engine is here: load, chat (streamed pieces), stop,
+// (dist/chord/src/ with its wasm builds in dist/chord/dist/, the package's own layout) and it is
+// imported at run time, unbundled, so its Worker and .wasm files resolve beside it. Everything the UI needs from an engine is here: load, chat (streamed pieces), stop,
 // statistics per answer, and errors turned into sentences a person can act on.
 
 let chordModule = null;
@@ -9,9 +9,9 @@ let chordModule = null;
 async function chordPackage() {
   if (!chordModule) {
     try {
-      chordModule = await import(/* @vite-ignore */ new URL('../chord/index.js', import.meta.url).href);
+      chordModule = await import(/* @vite-ignore */ new URL('../chord/src/index.js', import.meta.url).href);
     } catch (e) {
-      throw new EngineError('engine', 'The wasm-chord engine could not be loaded (chord/index.js is missing from this build). Rebuild the demo with web/demo/build.mjs.', e);
+      throw new EngineError('engine', 'The wasm-chord engine could not be loaded (chord/src/index.js is missing from this build). Rebuild the demo with web/demo/build.mjs.', e);
     }
   }
   return chordModule;
@@ -41,6 +41,7 @@ export function explainError(err) {
   if (/out.of.memory|memory|allocation|oom/i.test(code + ' ' + msg) && !/format/.test(code)) {
     return `Not enough memory for this model: ${msg}. Try a smaller or more quantized model (e.g. Q4_0), a smaller context size, or close other tabs.`;
   }
+  if (code === 'too_large') return `This model is too large for the browser's 4 GB WebAssembly memory: ${msg}`;
   if (code === 'format' || /not a gguf|bad magic|magic/i.test(msg)) {
     return `This file is not a GGUF model wasm-chord can read: ${msg}`;
   }
@@ -62,13 +63,22 @@ export class Engine {
     return this.chord.info ?? {};
   }
 
+  // A model without tokenizer.chat_template (a plain language model, like the fortune demo model) is
+  // not asked to chat: the last message is continued as text.
+  get completionOnly() {
+    return this.info.hasChatTemplate === false;
+  }
+
   // Streams the answer to `messages` as text pieces; `onStats` gets {ttft, tokensPerSecond, tokens}.
   async *chat(messages, { signal, sampler, onStats }) {
     const start = performance.now();
     let first = 0;
     let pieces = 0;
     const opts = { ...sampler, signal };
-    for await (const piece of this.chord.chat(messages, opts)) {
+    const stream = this.completionOnly
+      ? this.chord.complete(messages.filter((m) => m.role === 'user').at(-1)?.content ?? '', opts)
+      : this.chord.chat(messages, opts);
+    for await (const piece of stream) {
       if (!first) first = performance.now();
       pieces++;
       yield piece;
@@ -107,7 +117,7 @@ export async function loadEngine(source, { onProgress, signal, backend = 'auto',
   }
   const nThreads = env.isolated ? (threads > 0 ? threads : env.cores) : 1;
   const opts = { onProgress, signal, backend: wantBackend, threads: nThreads };
-  if (contextSize > 0) opts.contextSize = contextSize;
+  if (contextSize > 0) opts.nCtx = contextSize;
   let chord;
   try {
     chord = await Chord.load(source, opts);
@@ -124,5 +134,8 @@ export async function loadEngine(source, { onProgress, signal, backend = 'auto',
   if (backend === 'auto' && used === 'cpu' && env.webgpu && info.fallbackReason) {
     notes.push(`WebGPU could not be used (${info.fallbackReason}): running on the CPU.`);
   }
-  return new Engine(chord, { backend: used, threads: info.threads ?? nThreads, notes });
+  const engine = new Engine(chord, { backend: used, threads: info.threads ?? nThreads, notes });
+  engine.build = info.build ?? (nThreads > 1 ? 'threaded' : 'single');
+  engine.contextSize = info.nCtx;
+  return engine;
 }

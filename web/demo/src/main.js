@@ -18,7 +18,7 @@ export const DEFAULT_SETTINGS = {
   repeatPenalty: 1.1,
   maxTokens: 512,
   seed: '',
-  contextSize: 2048,
+  contextSize: '',
   threads: '',
   backend: 'auto',
 };
@@ -87,6 +87,9 @@ async function saveSettings() {
 
 function samplerOptions() {
   const s = state.settings;
+  const extra = {};
+  // The fortune demo model (no chat template) writes fortunes separated by "%" lines: one per answer.
+  if (state.engine?.completionOnly && /fortune/i.test(state.modelEntry?.header?.name ?? '')) extra.stop = ['\n%'];
   const num = (v, d) => (v === '' || !Number.isFinite(Number(v)) ? d : Number(v));
   const opts = {
     temperature: num(s.temperature, DEFAULT_SETTINGS.temperature),
@@ -97,7 +100,7 @@ function samplerOptions() {
     maxTokens: num(s.maxTokens, DEFAULT_SETTINGS.maxTokens),
   };
   if (s.seed !== '' && Number(s.seed) >= 0) opts.seed = Number(s.seed);
-  return opts;
+  return { ...opts, ...extra };
 }
 
 // ---- theme --------------------------------------------------------------------------------------
@@ -370,7 +373,7 @@ function renderModelDetails() {
     ['heads (kv)', h.heads ? `${h.heads} (${h.kvHeads ?? h.heads})` : '—'],
     ['feed-forward', h.feedForward ?? '—'],
     ['vocabulary', h.vocabSize ? `${h.vocabSize} (${h.tokenizer})` : '—'],
-    ['chat template', h.chatTemplate ? 'from the file' : 'none (built-in fallback)'],
+    ['chat template', h.chatTemplate ? 'from the file' : 'none (messages are continued as text)'],
     ['backend', `${state.engine.backend === 'webgpu' ? 'WebGPU' : 'CPU (WebAssembly)'}, ${state.engine.threads} thread${state.engine.threads === 1 ? '' : 's'}`],
   ];
   $('model-info').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { textContent: k }), el('dd', { textContent: String(v) })]));
@@ -480,6 +483,7 @@ async function loadModel(source) {
         cachedId = entry.id;
         file = await models.openCached(entry.id);
         entry.header = await readGgufHeader(file);
+        if (entry.header.name) entry.name = entry.header.name;
         const why = unsupportedReason(entry.header);
         if (why) throw Object.assign(new Error(why), { code: 'unsupported' });
         await store.put('models', entry);
@@ -504,6 +508,9 @@ async function loadModel(source) {
     state.engine = engine;
     state.modelEntry = entry;
     for (const note of engine.notes) banner(note, 'note', note.slice(0, 20));
+    if (engine.completionOnly) {
+      banner(`${entry.name} has no chat template, so it is a plain text model: each message you send is continued as text.`, 'note', 'completion');
+    }
     if (entry.id) await store.put('settings', entry.id, 'lastModel');
     cachedId = null;
   } catch (e) {
