@@ -78,22 +78,26 @@ export class Engine {
     const stream = this.completionOnly
       ? this.chord.complete(messages.filter((m) => m.role === 'user').at(-1)?.content ?? '', opts)
       : this.chord.chat(messages, opts);
-    for await (const piece of stream) {
-      if (!first) first = performance.now();
-      pieces++;
-      yield piece;
+    try {
+      for await (const piece of stream) {
+        if (!first) first = performance.now();
+        pieces++;
+        yield piece;
+      }
+    } finally {
+      // Also after a stop: the engine's statistics of the run, or the page's own timing.
+      const end = performance.now();
+      const s = (signal?.aborted ? null : this.chord.stats) ?? {};
+      const tokens = s.generatedTokens ?? pieces;
+      onStats?.({
+        tokens,
+        ttft: s.timeToFirstToken ?? (first ? (first - start) / 1000 : 0),
+        tokensPerSecond: s.generationTokensPerSecond ??
+          (first && end > first && pieces > 1 ? (pieces - 1) / ((end - first) / 1000) : 0),
+        promptTokens: s.promptTokens,
+        stopReason: s.stopReason ?? (signal?.aborted ? 'aborted' : undefined),
+      });
     }
-    const end = performance.now();
-    const s = this.chord.stats ?? {};
-    const tokens = s.generatedTokens ?? s.tokens ?? pieces;
-    onStats?.({
-      tokens,
-      ttft: s.timeToFirstToken ?? (first ? (first - start) / 1000 : 0),
-      tokensPerSecond: s.tokensPerSecond ?? s.generationTokensPerSecond ??
-        (first && end > first && tokens > 1 ? (tokens - 1) / ((end - first) / 1000) : 0),
-      promptTokens: s.promptTokens,
-      stopReason: s.stopReason,
-    });
   }
 
   async unload() {

@@ -163,10 +163,11 @@ function renderConversationList() {
 async function openConversation(conv) {
   stopGenerating();
   state.current = conv;
-  await store.put('settings', conv.id, 'currentConversation');
   renderMessages();
   renderConversationList();
   closeDrawers();
+  $('prompt').focus();
+  await store.put('settings', conv.id, 'currentConversation');
 }
 
 async function deleteConversation(conv) {
