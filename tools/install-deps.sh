@@ -11,6 +11,7 @@ packages=(
   emscripten                                            # the wasm preset (3.1.6)
   chromium                                              # the npm package's browser tests and benchmark
   unicode-data                                          # tokenizer Unicode tables
+  fortunes fortunes-min fortunes-bofh-excuses fortunes-debian-hints  # the demo model's corpus
 )
 # node runs the wasm tests and the llama.cpp oracle; one from another source (NodeSource) is fine.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
