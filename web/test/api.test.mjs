@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 
 import { Chord, ChordError } from '../src/index.js';
 
@@ -44,6 +45,14 @@ before(() => {
 
 after(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('each build, .wasm plus its JS glue, is at most 274 KB gzipped', { skip }, () => {
+  const files = { threaded: ['chord-threaded.wasm', 'chord-threaded.mjs', 'chord-threaded.worker.js'], single: ['chord-single.wasm', 'chord-single.mjs'] };
+  for (const [build, names] of Object.entries(files)) {
+    const bytes = names.reduce((n, f) => n + zlib.gzipSync(fs.readFileSync(path.join(dist, f)), { level: 9 }).length, 0);
+    assert.ok(bytes <= 274_000, `${build}: ${bytes} bytes gzipped`);
+  }
 });
 
 async function collect(iter) {
