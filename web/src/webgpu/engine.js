@@ -189,8 +189,8 @@ export class WebGpuEngine {
         const D = [];
         const dyn = S.dynN;
         for (const p of tokenEmbd) D.push(ops.getRows(p, S.ids, S.x, { dyn }));
-        const mm = (parts, x, y, xStride, yStride, acc = false, dynBuf = dyn) => {
-            for (const p of parts) D.push(ops.matmul(p, x, y, { xStride, yStride, acc, dyn: dynBuf }));
+        const mm = (parts, x, y, xStride, yStride, acc = false, dynBuf = dyn, swiglu = false) => {
+            for (const p of parts) D.push(ops.matmul(p, x, y, { xStride, yStride, acc, swiglu, dyn: dynBuf }));
         };
         this.kv = [];
         for (let l = 0; l < h.nLayers; ++l) {
@@ -224,8 +224,12 @@ export class WebGpuEngine {
             mm(wo, S.att, S.x, h.qDim, h.dim, true);  // x += attention
             D.push(ops.rmsnorm(S.x, ffnNorm.gpu, S.xb, { dim: h.dim, eps: h.rmsEps, dyn }));
             mm(wgu, S.xb, S.gu, h.dim, 2 * h.ffn);
-            D.push(ops.eltwise('swiglu_fused', S.hb, S.gu, { n: h.ffn, dyn }));
-            mm(wd, S.hb, S.x, h.ffn, h.dim, true);  // x += ffn
+            if (wd.every((p) => ops.canFuseSwiglu(p))) {
+                mm(wd, S.gu, S.x, 2 * h.ffn, h.dim, true, dyn, true);  // x += down(silu(gate) * up)
+            } else {
+                D.push(ops.eltwise('swiglu_fused', S.hb, S.gu, { n: h.ffn, dyn }));
+                mm(wd, S.hb, S.x, h.ffn, h.dim, true);  // x += ffn
+            }
         }
         const last = ops.rmsnorm(S.x, outNorm.gpu, S.xb, { dim: h.dim, eps: h.rmsEps, dyn: S.dynLast });
         last.fixedN = 1;

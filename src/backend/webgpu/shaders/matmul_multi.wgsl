@@ -17,6 +17,17 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(4) var<uniform> D: vec4<u32>;
 
+
+override SWIGLU: bool = false;  // x = silu(gate) * up from a gate|up row (x_stride = 2 * cols)
+
+fn xin(i: u32) -> vec4<f32> {
+    if (SWIGLU) {
+        let g = X[i];
+        return g / (1.0 + exp(-g)) * X[i + P.cols / 4u];
+    }
+    return X[i];
+}
+
 var<workgroup> red0: array<vec4<f32>, 256>;
 var<workgroup> red1: array<vec4<f32>, 256>;
 
