@@ -44,6 +44,7 @@ export class WebGpuEngine {
         e.hparams = h;
         e.nCtx = options.nCtx ?? Math.min(2048, h.nCtxTrain);
         e.kvType = options.kvType ?? 'f16';
+        e.fuseSwiglu = !!options.fuseSwiglu;
         if (e.kvType !== 'f16' && e.kvType !== 'f32') throw new Error(`kvType '${e.kvType}' (f16 or f32)`);
         e.maxBatch = Math.max(1, Math.min(options.maxBatch ?? 512, e.nCtx));
         // Check the tensor types before asking for a device.
@@ -224,7 +225,9 @@ export class WebGpuEngine {
             mm(wo, S.att, S.x, h.qDim, h.dim, true);  // x += attention
             D.push(ops.rmsnorm(S.x, ffnNorm.gpu, S.xb, { dim: h.dim, eps: h.rmsEps, dyn }));
             mm(wgu, S.xb, S.gu, h.dim, 2 * h.ffn);
-            if (wd.every((p) => ops.canFuseSwiglu(p))) {
+            // Fusing swiglu into the down projection saves a dispatch but recomputes silu for every row:
+            // slower on an H200 (BENCHMARKS.md), so only on request.
+            if (this.fuseSwiglu && wd.every((p) => ops.canFuseSwiglu(p))) {
                 mm(wd, S.gu, S.x, 2 * h.ffn, h.dim, true, dyn, true);  // x += down(silu(gate) * up)
             } else {
                 D.push(ops.eltwise('swiglu_fused', S.hb, S.gu, { n: h.ffn, dyn }));
