@@ -55,14 +55,19 @@ export class WebGpuEngine {
                 maxRow = Math.max(maxRow, t.size / t.ne[1]);
             }
         }
-        const dev = await acquireDevice({ ...options, minBinding: maxRow + 4 });
+        // options.device: a device from acquireDevice() to share (with options.pipelines, a Map that
+        // engines on that device share compiled pipelines through); else a device of its own.
+        const dev = options.device ?? (await acquireDevice({ ...options, minBinding: maxRow + 4 }));
+        if (dev.maxBinding < maxRow + 4) throw new WebGpuUnavailable('a weight row exceeds the binding limit');
+        e.ownDevice = !options.device;
         e.dev = dev;
         e.device = dev.device;
         e.lost = null;
-        dev.device.lost.then((info) => {
+        dev.lostPromise ??= dev.device.lost;
+        dev.lostPromise.then((info) => {
             e.lost = `the WebGPU device was lost: ${info.reason ?? ''} ${info.message ?? ''}`.trim();
         });
-        e.ops = new Ops(e.device, { f16: dev.f16, matmulWG: options.matmulWG });
+        e.ops = new Ops(e.device, { f16: dev.f16, matmulWG: options.matmulWG, rolled: options.rolledPrefill ?? dev.software, pipelines: options.pipelines });
         e.device.pushErrorScope('out-of-memory');
         e.device.pushErrorScope('validation');
         try {
@@ -369,7 +374,7 @@ export class WebGpuEngine {
     destroy() {
         this.ops?.destroy();
         this.querySet?.destroy();
-        this.device?.destroy();
+        if (this.ownDevice) this.device?.destroy();
         this.ops = null;
     }
 }
