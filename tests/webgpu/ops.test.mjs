@@ -40,9 +40,9 @@ function reference(op, inputs, args) {
 const f32 = (bytes, off = 0, n = (bytes.byteLength - off) / 4) => new Float32Array(bytes.slice(off, off + 4 * n).buffer);
 
 // Builds dispatches with `build(ops, dyn)`, runs them for n tokens and reads `out` (count floats) back.
-async function runGpu(f16, n, build, readBuf, count) {
+async function runGpu(f16, n, build, readBuf, count, rowKernels = false) {
     const device = dev.device;
-    const ops = new Ops(device, { f16, rolled: ROLLED, pipelines: PIPELINES[f16 ? 1 : 0] });
+    const ops = new Ops(device, { f16, rolled: ROLLED, rowKernels, pipelines: PIPELINES[f16 ? 1 : 0] });
     const dyn = ops.uniform(16, 'dyn');
     device.queue.writeBuffer(dyn, 0, new Uint32Array([n, 0, 0, 0]));
     device.pushErrorScope('validation');
@@ -93,8 +93,8 @@ for (const f16 of variants) {
 
     for (const [name, type, colsList] of TYPES) {
         for (const cols of colsList) {
-            for (const n of LAVAPIPE ? [1, 3] : [1, 3, 11]) {
-                test(`matmul ${name} ${37}x${cols} n=${n} (${tag})`, { skip }, async () => {
+            for (const [n, rk] of LAVAPIPE ? [[1, false], [3, false], [3, true]] : [[1, false], [3, false], [11, false], [1, true], [11, true]]) {
+                test(`matmul ${name} ${37}x${cols} n=${n}${rk ? ' row kernel' : ''} (${tag})`, { skip }, async () => {
                     const rows = 37;
                     const w = rand(rows * cols, 1 + cols + n), x = rand(n * cols, 7 + n);
                     const ref = reference('matmul', [w, x], [name, rows, cols, n]);
@@ -109,7 +109,7 @@ for (const f16 of variants) {
                         const p2 = { buffer: ops.upload(wq.subarray(20 * rb)), type, rows: rows - 20, cols, rowBytes: rb, row0: 20 };
                         const d = [ops.matmul(p1, xb, y, { yStride: rows, dyn }), ops.matmul(p2, xb, y, { yStride: rows, acc: true, dyn })];
                         return { dispatches: [[d, n]], out: y };
-                    }, null, n * rows);
+                    }, null, n * rows, rk);
                     close(got, want, 2e-5, 'matmul');
                 });
             }

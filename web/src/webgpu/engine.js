@@ -35,7 +35,8 @@ export class WebGpuEngine {
     // source: the GGUF file as a Uint8Array (or ArrayBuffer), or an array of consecutive chunks.
     // options: { nCtx (2048), maxBatch (512), gpu (navigator.gpu), f16 (true: use shader-f16 when
     // offered), timestamps (false: profile GPU time with timestamp queries), matmulWG (64), kvType ('f16'
-    // as the CPU backend's default, or 'f32') }.
+    // as the CPU backend's default, or 'f32'), rowKernels / rolledPrefill (default: on software adapters),
+    // fuseSwiglu (false), device + pipelines (share one device and its compiled pipelines) }.
     static async create(source, options = {}) {
         const gguf = parseGguf(source);
         const h = readHParams(gguf.meta);
@@ -67,7 +68,8 @@ export class WebGpuEngine {
         dev.lostPromise.then((info) => {
             e.lost = `the WebGPU device was lost: ${info.reason ?? ''} ${info.message ?? ''}`.trim();
         });
-        e.ops = new Ops(e.device, { f16: dev.f16, matmulWG: options.matmulWG, rolled: options.rolledPrefill ?? dev.software, pipelines: options.pipelines });
+        e.ops = new Ops(e.device, { f16: dev.f16, matmulWG: options.matmulWG, rolled: options.rolledPrefill ?? dev.software,
+            rowKernels: options.rowKernels ?? dev.software, pipelines: options.pipelines });
         e.device.pushErrorScope('out-of-memory');
         e.device.pushErrorScope('validation');
         try {

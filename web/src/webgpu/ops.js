@@ -37,6 +37,8 @@ export class Ops {
         this.matmulWG = options.matmulWG ?? 64;
         // Prompt kernel with a token loop: quicker to compile, for software drivers (lavapipe, SwiftShader).
         this.rolled = !!options.rolled;
+        // Barrier-free matrix products (matmul_rows.wgsl) for software adapters.
+        this.rowKernels = !!options.rowKernels;
         this.prefillT = 8;
         this.layouts = {};
         this.pipelines = options.pipelines ?? new Map();  // may be shared between Ops of one device
@@ -84,6 +86,7 @@ export class Ops {
             this.matmulPipeline(t, 1);
             this.matvecPipeline(t);
             this.matvecPipeline(t, true);
+            this.matvecPipeline(t, 'rows');
             this.pipeline('get_rows', ['bytes', DEQ[t], 'get_rows']);
         }
         this.pipeline('rmsnorm', ['rmsnorm']);
@@ -106,6 +109,7 @@ export class Ops {
         }[type];
         const c = { SWIGLU: swiglu ? 1 : 0 };
         if (multi) c.ROLLED = this.rolled ? 1 : 0;
+        if (multi === 'rows') return this.pipeline('matmul', [...parts, 'matmul_rows']);
         return this.pipeline('matmul', [...parts, multi ? 'matmul_multi' : 'matvec'], 'main', c);
     }
 
@@ -197,6 +201,10 @@ export class Ops {
         if (swiglu && !vec) throw new Error('swiglu fusion needs columns that are a multiple of 32');
         // Columns that are not a multiple of 32 (tests only: no model has them) take the generic kernel
         // with one token per workgroup for prompts too.
+        if (vec && this.rowKernels && !swiglu) {
+            const pipe = this.matvecPipeline(w.type, 'rows');
+            return this.dispatch('matmul', () => pipe, p, [w.buffer, x, y, dyn], (n) => grid(Math.ceil((w.rows * n) / 64)));
+        }
         const pipes = vec ? [this.matvecPipeline(w.type, false, swiglu), this.matvecPipeline(w.type, true, swiglu)] : [this.matmulPipeline(w.type, 1), this.matmulPipeline(w.type, 1)];
         const rg = Math.ceil(w.rows / 8);
         return this.dispatch('matmul', (n) => pipes[n === 1 ? 0 : 1], p, [w.buffer, x, y, dyn],
