@@ -8,7 +8,10 @@
 #       models/ggml-vocab-*.gguf (+ .inp/.out)  ->  testdata/vocab/      (real vocabularies, tokenizer goldens)
 #       models/templates/*.jinja                ->  testdata/templates/  (real chat templates)
 #     then renders the chat templates with @huggingface/jinja (tests/chat) -> testdata/chat/reference.json
-#  3. Prints a one-line summary.
+#  3. Installs playwright-core for the browser tests (tests/browser/node_modules), the OpenAI client
+#     that the server tests use (tests/serve/node_modules) and the web demo's packages
+#     (web/demo/node_modules, tests/web-demo/node_modules).
+#  4. Prints a one-line summary.
 #
 # Re-running is a no-op once done (stamp: testdata/.fetch-testdata.stamp, keyed on the lock file and this
 # script). Needs bash, git, node and npm; the only network access is npm's registry.
@@ -83,6 +86,41 @@ webgpu_deps() {
   rm -rf "$d"
 }
 webgpu_deps
+
+# The official OpenAI client (npm `openai`, pinned by tests/serve/package-lock.json) that drives
+# `chord serve` in tests/serve and bench/serve_load.mjs.
+serve_client() {
+  local dir="$root/tests/serve"
+  if ! node -e 'const p = process.argv[1]; process.exit(require(p + "/node_modules/openai/package.json")
+      .version === require(p + "/package.json").dependencies.openai ? 0 : 1)' "$dir" 2>/dev/null; then
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
+  fi
+}
+serve_client
+
+# The browser tests' playwright-core (tests/browser, pinned by its lock file; it drives Debian's
+# /usr/bin/chromium and downloads no browser).
+browser_deps() {
+  local dir="$root/tests/browser"
+  if ! node -e 'const p = process.argv[1]; process.exit(require(p + "/node_modules/playwright-core/package.json")
+      .version === require(p + "/package.json").dependencies["playwright-core"] ? 0 : 1)' "$dir" 2>/dev/null; then
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
+  fi
+}
+browser_deps
+
+# The web demo's npm packages, pinned by their lock files: web/demo (marked, DOMPurify, highlight.js,
+# esbuild: its build) and tests/web-demo (playwright-core: its end-to-end test).
+demo_deps() {
+  local dir
+  for dir in "$root/web/demo" "$root/tests/web-demo"; do
+    if ! node -e 'const p = process.argv[1], deps = {...require(p + "/package.json").dependencies, ...require(p + "/package.json").devDependencies};
+        for (const [n, v] of Object.entries(deps)) if (require(p + "/node_modules/" + n + "/package.json").version !== v) process.exit(1)' "$dir" 2>/dev/null; then
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    fi
+  done
+}
+demo_deps
 
 key="$(cat "$oracle/package-lock.json" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$key" && -f "$bundle" && -d "$testdata/vocab" && -d "$testdata/templates" ]]; then

@@ -9,8 +9,10 @@ packages=(
   libgtest-dev googletest libbenchmark-dev              # unit tests, kernel benchmarks
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev    # the chord CLI and server
   emscripten                                            # the wasm preset (3.1.6)
+  chromium                                              # the npm package's browser tests and benchmark
   unicode-data                                          # tokenizer Unicode tables
-  chromium libvulkan1 mesa-vulkan-drivers               # WebGPU tests: SwiftShader (in chromium), Vulkan
+  fortunes fortunes-min fortunes-bofh-excuses fortunes-debian-hints  # the demo model's corpus
+  libvulkan1 mesa-vulkan-drivers                        # WebGPU tests (SwiftShader comes with chromium)
 )
 # node runs the wasm tests and the llama.cpp oracle; one from another source (NodeSource) is fine.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Writes the built-in demo model, models/demo.gguf: a small random-weight Llama with the real Llama 2
-# SentencePiece vocabulary (from tools/fetch-testdata.sh), F16, seeded so every machine gets the same file.
+# Puts the built-in demo model in place: models/demo.gguf, a copy of the committed
+# assets/fortune-demo.f16.gguf (a 4.3M-parameter Llama trained on Debian's fortune cookies by
+# tools/train_demo_model.py; docs/BENCHMARKS.md has its perplexity). `chord run` / `chord chat`
+# without -m load models/demo.gguf.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 mkdir -p models
-[[ -f models/demo.gguf ]] && exit 0
-build/release/apps/chord/chord synth --vocab testdata/vocab/ggml-vocab-llama-spm.gguf -o models/demo.gguf \
-  --shape tiny --type f16 --seed 42 --name "wasm-chord demo (random weights)"
+cmp -s assets/fortune-demo.f16.gguf models/demo.gguf 2>/dev/null || cp assets/fortune-demo.f16.gguf models/demo.gguf

@@ -13,6 +13,6 @@ tools/make-demo-model.sh
 echo
 build/release/apps/chord/chord info
 echo
-build/release/apps/chord/chord run -p "Once upon a time" -n 32 --seed 1
+build/release/apps/chord/chord run -n 80 --seed 3
 echo
-echo "Next: build/release/apps/chord/chord chat   (interactive; the demo model has random weights, so expect gibberish)"
+echo "Next: build/release/apps/chord/chord chat   (interactive; the demo model knows only fortune cookies)"

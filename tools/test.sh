@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's second command and what CI runs: the whole test suite.
-#   native release build: unit tests + parity tests against llama.cpp (ctest)
+#   wasm preset (emscripten): unit tests under node; writes the npm package's modules into web/dist
+#   native release build: unit tests + parity tests against llama.cpp + the npm package in node and
+#   headless Chromium (ctest)
 #   asan preset (clang 14, ASan + UBSan): unit tests
-#   wasm preset (emscripten): unit tests under node
 #   fuzz smoke: each libFuzzer target for CHORD_FUZZ_SECONDS (default 30)
 # Exits non-zero when anything fails; the last line sums up every ctest run.
 set -uo pipefail
@@ -38,9 +39,10 @@ run_preset() {  # configure, build and test one preset, adding its counts to the
   rm -f "$log"
 }
 
+# wasm first: it writes web/dist, which the release preset's web.api and web.browser tests load.
+run_preset wasm
 run_preset release
 run_preset asan
-run_preset wasm
 
 echo "== fuzz smoke =="
 if tools/fuzz.sh "${CHORD_FUZZ_SECONDS:-30}"; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi

@@ -14,8 +14,10 @@ void register_bench(CLI::App& app);
 void register_chat(CLI::App& app);
 void register_info(CLI::App& app);
 void register_logits(CLI::App& app);
+void register_perplexity(CLI::App& app);
 void register_quantize(CLI::App& app);
 void register_run(CLI::App& app);
+void register_serve(CLI::App& app);
 void register_synth(CLI::App& app);
 void register_tokenize(CLI::App& app);
 

@@ -161,6 +161,22 @@ CHORD_API const char* chord_status_name(chord_status status); /* "CHORD_ERROR_IO
 CHORD_API chord_status chord_model_load(const char* path, chord_model** out);
 CHORD_API chord_status chord_model_load_from_memory(const void* data, size_t size, int32_t mode,
                                                     chord_model** out);
+/* Loading a file in several allocations (WebAssembly: one allocation cannot exceed 2 GB).
+ * chord_gguf_plan_chunks reads the header from `head`, the first head_size bytes of a GGUF file of
+ * file_size bytes, and writes where to cut the file so that no chunk exceeds max_chunk bytes and no
+ * tensor straddles two chunks: chunk_ends[i] is the end offset of chunk i, the last one file_size.
+ * When the header goes on past `head`, it returns CHORD_ERROR_BUFFER_TOO_SMALL with *n_chunks = 0 and
+ * *head_needed the bytes needed at least (read more and call again); when capacity is too small,
+ * CHORD_ERROR_BUFFER_TOO_SMALL with *n_chunks the count needed. A file that is not a GGUF fails with
+ * CHORD_ERROR_FORMAT from the first bytes. */
+CHORD_API chord_status chord_gguf_plan_chunks(const void* head, size_t head_size, uint64_t file_size,
+                                              uint64_t max_chunk, uint64_t* chunk_ends, size_t capacity,
+                                              size_t* n_chunks, uint64_t* head_needed);
+/* Loads a model from n_chunks malloc()ed buffers holding the file's bytes in order (cut as
+ * chord_gguf_plan_chunks says), used in place and released with free() when no longer needed — also
+ * when loading fails. */
+CHORD_API chord_status chord_model_load_from_chunks(void* const* chunks, const size_t* sizes, size_t n_chunks,
+                                                    chord_model** out);
 CHORD_API chord_status chord_model_free(chord_model* model);
 CHORD_API chord_status chord_model_get_info(const chord_model* model, chord_model_info* out);
 CHORD_API chord_status chord_model_is_eog(const chord_model* model, int32_t token, int32_t* out);

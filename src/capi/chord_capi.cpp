@@ -1,5 +1,6 @@
 // The C ABI, part 1: the library, models and tokens (chord.h). Part 2 (contexts, samplers, generation,
 // chat) is capi_generate.cpp.
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -149,6 +150,56 @@ chord_status chord_model_load_from_memory(const void* data, size_t size, int32_t
         } else
             throw Error(ErrorCode::InvalidArgument, "mode must be CHORD_MEMORY_COPY, _BORROW or _TAKE");
         *out = capi::make_model(model::Model::from_file(gguf::File::parse(std::move(source))));
+    });
+}
+
+chord_status chord_gguf_plan_chunks(const void* head, size_t head_size, uint64_t file_size, uint64_t max_chunk,
+                                    uint64_t* chunk_ends, size_t capacity, size_t* n_chunks,
+                                    uint64_t* head_needed) {
+    return guarded(__func__, [&] {
+        require(n_chunks, "n_chunks");
+        require(head_needed, "head_needed");
+        if (head == nullptr && head_size > 0) throw Error(ErrorCode::InvalidArgument, "head is NULL");
+        if (head_size > file_size) throw Error(ErrorCode::InvalidArgument, "head_size exceeds file_size");
+        if (max_chunk == 0) throw Error(ErrorCode::InvalidArgument, "max_chunk is 0");
+        const gguf::PlanResult plan =
+            gguf::plan_chunks({static_cast<const uint8_t*>(head), head_size}, file_size, max_chunk);
+        if (plan.head_needed > 0) {
+            *n_chunks = 0;
+            *head_needed = plan.head_needed;
+            throw capi::Failure{CHORD_ERROR_BUFFER_TOO_SMALL,
+                                "the header needs at least " + std::to_string(plan.head_needed) + " bytes"};
+        }
+        if (plan.chunk_ends.size() > capacity || chunk_ends == nullptr) {
+            *n_chunks = plan.chunk_ends.size();
+            throw capi::Failure{CHORD_ERROR_BUFFER_TOO_SMALL,
+                                "the plan has " + std::to_string(plan.chunk_ends.size()) + " chunks"};
+        }
+        std::copy(plan.chunk_ends.begin(), plan.chunk_ends.end(), chunk_ends);
+        *n_chunks = plan.chunk_ends.size();
+        *head_needed = 0;
+    });
+}
+
+chord_status chord_model_load_from_chunks(void* const* chunks, const size_t* sizes, size_t n_chunks,
+                                          chord_model** out) {
+    std::vector<MallocChunk> owned;
+    try {
+        if (chunks != nullptr && sizes != nullptr)
+            for (size_t i = 0; i < n_chunks; ++i) owned.push_back({chunks[i], sizes[i]});
+    } catch (...) {
+        for (const MallocChunk& c : owned) std::free(c.data);
+        for (size_t i = owned.size(); i < n_chunks; ++i) std::free(chunks[i]);
+        capi::set_last_error(__func__, "out of memory");
+        return CHORD_ERROR_OUT_OF_MEMORY;
+    }
+    return guarded(__func__, [&] {
+        const auto source = chunked_bytes(std::move(owned));  // frees them from here on, whatever happens
+        require(out, "out");
+        if ((chunks == nullptr || sizes == nullptr) && n_chunks > 0)
+            throw Error(ErrorCode::InvalidArgument, "chunks or sizes is NULL");
+        if (n_chunks == 0) throw Error(ErrorCode::InvalidArgument, "no chunks");
+        *out = capi::make_model(model::Model::from_file(gguf::File::parse(source)));
     });
 }
 

@@ -1,8 +1,8 @@
 // chat::Template: parsing, choosing a model's template, and applying it (see template.h).
 #include "chat/template.h"
 
-#include <fstream>
-#include <sstream>
+#include <cstdio>
+#include <memory>
 
 #include "chat/ast.h"
 #include "chat/builtin_templates.h"
@@ -91,14 +91,16 @@ Template Template::from_gguf(const gguf::File& file, std::string_view override_n
             t = builtin(override_name_or_path);
         } else {
             const std::string path(override_name_or_path);
-            std::ifstream in(path, std::ios::binary);
+            // C stdio rather than iostreams: iostreams would add ~100 KB of locale code to the wasm module.
+            const std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(path.c_str(), "rb"), std::fclose);
             if (!in)
                 throw Error(ErrorCode::InvalidArgument, "chat template '" + path +
                                                             "' is neither a built-in (" + builtin_list() +
                                                             ") nor a readable file");
-            std::ostringstream text;
-            text << in.rdbuf();
-            t = parse(text.str(), path);
+            std::string text;
+            char buffer[4096];
+            for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, in.get())) > 0;) text.append(buffer, n);
+            t = parse(text, path);
         }
     } else if (const gguf::Value* source = file.find("tokenizer.chat_template");
                source != nullptr && !(source->is_string() && source->str().empty())) {

@@ -1,7 +1,9 @@
 // The three ByteSource kinds: a read-only file mapping, an owned vector, a borrowed span.
 #include "core/byte_source.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "core/error.h"
@@ -12,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #else
-#include <fstream>
+#include <cstdio>
 #endif
 
 namespace chord {
@@ -45,6 +47,59 @@ class BorrowedBytes final : public ByteSource {
 [[noreturn]] void throw_io_error(const std::string& what, const std::string& path) {
     throw Error(ErrorCode::Io, what + " '" + path + "': " + std::strerror(errno));
 }
+
+class ChunkedBytes final : public ByteSource {
+  public:
+    ChunkedBytes(std::vector<MallocChunk> chunks, std::string origin)
+        : chunks_(std::move(chunks)), origin_(std::move(origin)) {
+        uint64_t at = 0;
+        for (const MallocChunk& c : chunks_) {
+            if (c.data == nullptr && c.size > 0) {
+                release();
+                throw Error(ErrorCode::InvalidArgument, "a chunk of " + std::to_string(c.size) + " bytes is NULL");
+            }
+            starts_.push_back(at);
+            at += c.size;
+        }
+        size_ = at;
+    }
+    ~ChunkedBytes() override { release(); }
+    ChunkedBytes(const ChunkedBytes&) = delete;
+    ChunkedBytes& operator=(const ChunkedBytes&) = delete;
+
+    std::span<const uint8_t> bytes() const override {
+        if (chunks_.empty()) return {};
+        return {static_cast<const uint8_t*>(chunks_[0].data), chunks_[0].size};
+    }
+    uint64_t size() const override { return size_; }
+    std::span<const uint8_t> range(uint64_t offset, uint64_t length) const override {
+        if (offset > size_ || length > size_ - offset)
+            throw Error(ErrorCode::Format, origin_ + ": bytes " + std::to_string(offset) + ".." +
+                                               std::to_string(offset + length) + " lie past the end (" +
+                                               std::to_string(size_) + " bytes)");
+        // The last chunk starting at or before offset.
+        const auto it = std::upper_bound(starts_.begin(), starts_.end(), offset);
+        const auto i = static_cast<size_t>(it - starts_.begin()) - 1;
+        const uint64_t local = offset - starts_[i];
+        if (length > chunks_[i].size - local) {
+            if (length == 0) return {};
+            throw Error(ErrorCode::Format, origin_ + ": bytes " + std::to_string(offset) + ".." +
+                                               std::to_string(offset + length) + " straddle two chunks");
+        }
+        return {static_cast<const uint8_t*>(chunks_[i].data) + local, static_cast<size_t>(length)};
+    }
+    const std::string& origin() const override { return origin_; }
+
+  private:
+    void release() {
+        for (MallocChunk& c : chunks_) std::free(c.data);
+        chunks_.clear();
+    }
+    std::vector<MallocChunk> chunks_;
+    std::vector<uint64_t> starts_;  // offset of each chunk's first byte
+    uint64_t size_ = 0;
+    std::string origin_;
+};
 
 #if !defined(__EMSCRIPTEN__)
 class MappedFile final : public ByteSource {
@@ -94,15 +149,33 @@ std::shared_ptr<const ByteSource> map_file(const std::string& path) {
 #if !defined(__EMSCRIPTEN__)
     return std::make_shared<MappedFile>(path);
 #else
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    // C stdio rather than iostreams: iostreams would add ~100 KB of locale code to the wasm module.
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(path.c_str(), "rb"), std::fclose);
     if (!in) throw_io_error("cannot open", path);
-    const auto size = static_cast<size_t>(in.tellg());
-    std::vector<uint8_t> bytes(size);
-    in.seekg(0);
-    if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
-        throw_io_error("cannot read", path);
+    std::vector<uint8_t> bytes;
+    uint8_t buffer[1 << 16];
+    for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, in.get())) > 0;) bytes.insert(bytes.end(), buffer, buffer + n);
+    if (std::ferror(in.get())) throw_io_error("cannot read", path);
     return std::make_shared<OwnedBytes>(std::move(bytes), path);
 #endif
+}
+
+std::span<const uint8_t> ByteSource::range(uint64_t offset, uint64_t length) const {
+    const std::span<const uint8_t> all = bytes();
+    if (offset > all.size() || length > all.size() - offset)
+        throw Error(ErrorCode::Format, origin() + ": bytes " + std::to_string(offset) + ".." +
+                                           std::to_string(offset + length) + " lie past the end (" +
+                                           std::to_string(all.size()) + " bytes)");
+    return all.subspan(static_cast<size_t>(offset), static_cast<size_t>(length));
+}
+
+std::shared_ptr<const ByteSource> chunked_bytes(std::vector<MallocChunk> chunks, std::string origin) {
+    try {
+        return std::make_shared<ChunkedBytes>(std::move(chunks), std::move(origin));
+    } catch (const std::bad_alloc&) {
+        for (MallocChunk& c : chunks) std::free(c.data);  // not yet moved when make_shared failed
+        throw;
+    }
 }
 
 std::shared_ptr<const ByteSource> own_bytes(std::vector<uint8_t> bytes, std::string origin) {

@@ -10,12 +10,21 @@
 namespace chord::gguf {
 namespace {
 
+// Thrown when the header goes on past the bytes at hand but not past the file: plan_chunks' caller
+// then reads more of the file and tries again.
+struct HeadTooShort {
+    uint64_t needed;
+};
+
+// Reads from `bytes`, the first bytes of a file of `file_size` bytes: counts and lengths are checked
+// against the whole file, reads past `bytes` throw HeadTooShort.
 class Cursor {
   public:
-    Cursor(std::span<const uint8_t> bytes, const std::string& origin) : bytes_(bytes), origin_(origin) {}
+    Cursor(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& origin)
+        : bytes_(bytes), file_size_(file_size), origin_(origin) {}
 
     uint64_t pos() const { return pos_; }
-    uint64_t remaining() const { return bytes_.size() - pos_; }
+    uint64_t remaining() const { return file_size_ - pos_; }
 
     [[noreturn]] void fail(const std::string& what, uint64_t at) const {
         throw_format_error(origin_ + ": " + what, at);
@@ -26,6 +35,7 @@ class Cursor {
         if (n > remaining())
             fail(std::string("file ends inside ") + what + ": needs " + std::to_string(n) + " bytes, " +
                  std::to_string(remaining()) + " left");
+        if (n > bytes_.size() - pos_) throw HeadTooShort{pos_ + n};
     }
 
     template <typename T>
@@ -44,6 +54,7 @@ class Cursor {
             fail(std::string(what) + " has length " + std::to_string(len) + " but only " +
                      std::to_string(remaining()) + " bytes are left",
                  at);
+        need(len, what);
         std::string s(reinterpret_cast<const char*>(bytes_.data() + pos_), static_cast<size_t>(len));
         pos_ += len;
         return s;
@@ -67,6 +78,7 @@ class Cursor {
 
   private:
     std::span<const uint8_t> bytes_;
+    uint64_t file_size_;
     const std::string& origin_;
     uint64_t pos_ = 0;
 };
@@ -135,11 +147,23 @@ File File::open(const std::string& path) {
 File File::parse(std::shared_ptr<const ByteSource> source) {
     File f;
     f.source_ = std::move(source);
-    const std::span<const uint8_t> bytes = f.source_->bytes();
-    Cursor cur(bytes, f.source_->origin());
+    try {
+        f.parse_header(f.source_->bytes(), f.source_->size(), f.source_->origin());
+    } catch (const HeadTooShort& h) {
+        throw Error(ErrorCode::Format, f.source_->origin() + ": the GGUF header (at least " +
+                                           std::to_string(h.needed) + " bytes) does not fit in the first chunk (" +
+                                           std::to_string(f.source_->bytes().size()) + " bytes)");
+    }
+    for (auto& t : f.tensors_) t.data = f.source_->range(f.data_offset_ + t.offset, t.n_bytes);  // checked
+    return f;
+}
+
+void File::parse_header(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& origin) {
+    File& f = *this;
+    Cursor cur(bytes, file_size, origin);
 
     // Header: magic, version, counts.
-    if (bytes.size() < 4) cur.fail("not a GGUF file: only " + std::to_string(bytes.size()) + " bytes", 0);
+    if (file_size < 4) cur.fail("not a GGUF file: only " + std::to_string(file_size) + " bytes", 0);
     const auto magic = cur.read<uint32_t>("the magic");
     if (magic != kMagic) {
         std::string shown;
@@ -239,7 +263,7 @@ File File::parse(std::shared_ptr<const ByteSource> source) {
 
     // Data section: starts at the next multiple of the alignment; every tensor must lie inside the file.
     f.data_offset_ = align_up(cur.pos(), f.alignment_);
-    const uint64_t size = bytes.size();
+    const uint64_t size = file_size;
     if (!f.tensors_.empty() && f.data_offset_ > size)
         cur.fail("file ends before its tensor data (data section starts at byte " +
                      std::to_string(f.data_offset_) + ")",
@@ -253,7 +277,6 @@ File File::parse(std::shared_ptr<const ByteSource> source) {
                          std::to_string(t.offset) + ") extends past the end of the file (" +
                          std::to_string(size) + " bytes)",
                      size);
-        t.data = bytes.subspan(static_cast<size_t>(begin), static_cast<size_t>(t.n_bytes));  // end <= size
     }
     std::vector<const TensorInfo*> by_offset;
     by_offset.reserve(f.tensors_.size());
@@ -266,7 +289,51 @@ File File::parse(std::shared_ptr<const ByteSource> source) {
             cur.fail("tensors '" + prev.name + "' and '" + by_offset[i]->name + "' overlap",
                      f.data_offset_ + by_offset[i]->offset);
     }
-    return f;
+}
+
+PlanResult plan_chunks(std::span<const uint8_t> head, uint64_t file_size, uint64_t max_chunk) {
+    PlanResult r;
+    File f;
+    const std::string origin = "<gguf header>";
+    try {
+        f.parse_header(head, file_size, origin);
+    } catch (const HeadTooShort& h) {
+        r.head_needed = h.needed;
+        return r;
+    }
+    std::vector<const TensorInfo*> by_offset;
+    for (const auto& t : f.tensors()) by_offset.push_back(&t);
+    std::sort(by_offset.begin(), by_offset.end(),
+              [](const TensorInfo* a, const TensorInfo* b) { return a->offset < b->offset; });
+    // Greedy: a chunk grows tensor by tensor and is cut before the tensor that would take it past
+    // max_chunk; the first chunk also holds the header, the last one whatever follows the last tensor.
+    uint64_t start = 0;
+    for (const TensorInfo* t : by_offset) {
+        const uint64_t begin = f.data_offset() + t->offset;
+        const uint64_t end = begin + t->n_bytes;
+        if (t->n_bytes > max_chunk)
+            throw Error(ErrorCode::Unsupported, "tensor '" + t->name + "' has " + std::to_string(t->n_bytes) +
+                                                    " bytes, more than one allocation may hold (" +
+                                                    std::to_string(max_chunk) + ")");
+        if (end - start > max_chunk && begin > start) {
+            r.chunk_ends.push_back(begin);
+            start = begin;
+        }
+    }
+    if (file_size - start > max_chunk && !by_offset.empty()) {
+        const TensorInfo* last = by_offset.back();
+        const uint64_t end = f.data_offset() + last->offset + last->n_bytes;
+        if (end > start && end < file_size) {
+            r.chunk_ends.push_back(end);
+            start = end;
+        }
+    }
+    if (file_size - start > max_chunk && !r.chunk_ends.empty() && start == r.chunk_ends.back())
+        throw Error(ErrorCode::Unsupported, "the file's tail after its last tensor is larger than one allocation");
+    if (file_size - start > max_chunk && by_offset.empty())
+        throw Error(ErrorCode::Unsupported, "the GGUF header is larger than one allocation may hold");
+    r.chunk_ends.push_back(file_size);
+    return r;
 }
 
 const Value* File::find(std::string_view key) const {

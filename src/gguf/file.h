@@ -79,7 +79,11 @@ class File {
     const TensorInfo& get_tensor(std::string_view name) const;  // throws naming the tensor
 
   private:
+    friend struct PlanResult plan_chunks(std::span<const uint8_t> head, uint64_t file_size, uint64_t max_chunk);
     File() = default;
+    // Parses the header from `bytes`, the first bytes of a file of `file_size` bytes, and checks the
+    // tensor table against the file's size; binds no tensor data.
+    void parse_header(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& origin);
 
     std::shared_ptr<const ByteSource> source_;
     uint32_t version_ = 0;
@@ -90,5 +94,16 @@ class File {
     std::vector<TensorInfo> tensors_;
     std::unordered_map<std::string, size_t> tensor_index_;
 };
+
+// Where to cut a GGUF file into chunks of at most `max_chunk` bytes that no tensor straddles, for a
+// ByteSource made of several allocations (chunked_bytes). Needs only the first bytes of the file
+// (`head`): when the header goes on past them, head_needed says how many bytes it needs at least and
+// chunk_ends is empty. Otherwise chunk_ends holds each chunk's end offset, the last being file_size.
+// A bad header is a Format error; a tensor larger than max_chunk is Unsupported.
+struct PlanResult {
+    std::vector<uint64_t> chunk_ends;
+    uint64_t head_needed = 0;
+};
+PlanResult plan_chunks(std::span<const uint8_t> head, uint64_t file_size, uint64_t max_chunk);
 
 }  // namespace chord::gguf

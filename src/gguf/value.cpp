@@ -3,7 +3,7 @@
 
 #include <cmath>
 #include <limits>
-#include <sstream>
+#include <cstdio>
 
 #include "core/error.h"
 
@@ -261,38 +261,32 @@ std::optional<std::vector<int64_t>> Value::to_i64_vector() const {
 }
 
 std::string Value::to_display(bool full) const {
+    // snprintf rather than iostreams: iostreams would add ~100 KB of locale code to the wasm module.
     constexpr size_t kMaxItems = 8;
     constexpr size_t kMaxStringBytes = 80;
-    std::ostringstream os;
-    os.precision(7);
     if (type_ == ValueType::String) return escape_string(string_, full ? string_.size() : kMaxStringBytes);
     if (type_ == ValueType::Bool) return bits_ != 0 ? "true" : "false";
     if (is_float()) {
-        os << *to_f64();
-        return os.str();
+        char buffer[32];
+        std::snprintf(buffer, sizeof buffer, "%.7g", *to_f64());
+        return buffer;
     }
-    if (is_integer()) {
-        if (is_signed_int(type_))
-            os << signed_bits(type_, bits_);
-        else
-            os << bits_;
-        return os.str();
-    }
+    if (is_integer()) return is_signed_int(type_) ? std::to_string(signed_bits(type_, bits_)) : std::to_string(bits_);
     // Array
     const size_t shown = static_cast<size_t>(full ? count_ : std::min<uint64_t>(count_, kMaxItems));
-    os << '[';
+    std::string os = "[";
     for (size_t i = 0; i < shown; ++i) {
-        if (i != 0) os << ", ";
+        if (i != 0) os += ", ";
         if (elem_type_ == ValueType::String)
-            os << escape_string(strings_[i], full ? strings_[i].size() : kMaxStringBytes);
+            os += escape_string(strings_[i], full ? strings_[i].size() : kMaxStringBytes);
         else if (elem_type_ == ValueType::Array)
-            os << items_[i].to_display(full);
+            os += items_[i].to_display(full);
         else
-            os << element(i).to_display(full);
+            os += element(i).to_display(full);
     }
-    if (shown < count_) os << ", ... " << (count_ - shown) << " more";
-    os << ']';
-    return os.str();
+    if (shown < count_) os += ", ... " + std::to_string(count_ - shown) + " more";
+    os += ']';
+    return os;
 }
 
 }  // namespace chord::gguf

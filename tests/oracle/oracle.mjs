@@ -22,12 +22,18 @@
 //   greedy     --ids 1,2,3 --n N   -> {"ids":[...]}  N tokens at temperature 0, end-of-generation tokens
 //              included (generation continues past them).
 //   info       -> architecture, vocabulary and special tokens, n_ctx_train, ...
+//   perplexity --text T | --text-file P [--chunks N]  -> {"ppl":..,"error":..,"nll":..,"chunks":..,...}
+//              llama-perplexity's number, from llama.cpp's next-token probabilities: the text tokenized
+//              with BOS, non-overlapping chunks of --ctx tokens, each from an empty cache with its first
+//              token replaced by BOS, the second half of each chunk scored; error = PPL times the
+//              standard error of the mean negative log-likelihood. --chunks -1 (default): all.
 //   serve      one JSON request per line on stdin, one JSON response per line on stdout, in order:
 //              {"cmd":"tokenize","text":"...","add_special":false,"parse_special":false}
 //              {"cmd":"detokenize","ids":[1,2],"special":false}
 //              {"cmd":"logprobs","ids":[1,2],"top":10,"all_positions":false}
 //              {"cmd":"greedy","ids":[1,2],"n":16}
 //              {"cmd":"info"}
+//              {"cmd":"perplexity","text":"...","chunks":-1}
 //              An "id" field in a request is echoed in its response. Errors are {"error":"..."} lines.
 //
 // A flag value starting with "-" needs the --flag=value form (e.g. --text=-x).
@@ -48,6 +54,7 @@ const parseFlags = () => parseArgs({
     ids: { type: "string" },
     top: { type: "string", default: "10" },
     n: { type: "string", default: "16" },
+    chunks: { type: "string", default: "-1" },
     ctx: { type: "string", default: "512" },
     threads: { type: "string", default: "2" },
     "add-special": { type: "boolean", default: false },
@@ -173,6 +180,42 @@ class Oracle {
     return { ids: generated };
   }
 
+  async perplexity({ text, chunks = -1 }) {
+    if (typeof text !== "string") throw new Error("perplexity needs a text string");
+    const nCtx = this.contextOptions.contextSize;
+    const tokens = this.tokenize({ text, add_special: true }).ids;
+    if (tokens.length < 2 * nCtx)
+      throw new Error(`the text tokenizes to ${tokens.length} tokens; a context of ${nCtx} needs ${2 * nCtx}`);
+    const maxChunks = Math.floor(tokens.length / nCtx);
+    const nChunk = chunks < 0 ? maxChunks : Math.min(chunks, maxChunks);
+    const first = Math.floor(nCtx / 2);
+    const bos = this.model.tokens.bos;
+    const want = { generateNext: { token: true, probabilities: true, options: { temperature: 0 } } };
+    let nll = 0, nll2 = 0, count = 0;
+    for (let c = 0; c < nChunk; c++) {
+      const chunk = tokens.slice(c * nCtx, (c + 1) * nCtx);
+      if (this.model.tokens.shouldPrependBosToken) chunk[0] = bos;
+      const sequence = await this.freshSequence(nCtx);
+      const input = chunk.map((id, j) => (j >= first && j < nCtx - 1 ? [id, want] : id));
+      const output = await sequence.controlledEvaluate(input);
+      for (let j = first; j < nCtx - 1; j++) {
+        const probabilities = output[j]?.next?.probabilities;
+        if (!probabilities) throw new Error(`no distribution at position ${j} of chunk ${c}`);
+        let total = 0;
+        for (const p of probabilities.values()) total += p;
+        const p = probabilities.get(tokens[c * nCtx + j + 1]) ?? 0;
+        const v = -Math.log(p / total);
+        nll += v;
+        nll2 += v * v;
+      }
+      count += nCtx - 1 - first;
+    }
+    const mean = nll / count, ppl = Math.exp(mean);
+    const variance = nll2 / count - mean * mean;
+    const error = variance > 0 && count > 1 ? Math.sqrt(variance / (count - 1)) * ppl : 0;
+    return { ppl, error, nll: mean, n_ctx: nCtx, chunks: nChunk, scored: count, tokens: tokens.length };
+  }
+
   info() {
     const m = this.model, t = m.tokens, meta = m.fileInfo.metadata;
     return {
@@ -201,6 +244,7 @@ class Oracle {
       case "logprobs": return this.logprobs(request);
       case "greedy": return this.greedy(request);
       case "info": return this.info();
+      case "perplexity": return this.perplexity(request);
       default: throw new Error(`unknown command: ${cmd}`);
     }
   }
@@ -243,6 +287,7 @@ function requestFromFlags() {
   const text = opts["text-file"] !== undefined ? fs.readFileSync(opts["text-file"], "utf8") : opts.text;
   return {
     text, ids, top: intOption("top", opts.top), n: intOption("n", opts.n), special: opts.special,
+    chunks: Number(opts.chunks),
     add_special: opts["add-special"], parse_special: opts["parse-special"], all_positions: opts["all-positions"],
   };
 }
@@ -262,7 +307,7 @@ async function serve(oracle) {
   }
 }
 
-const COMMANDS = ["tokenize", "detokenize", "logprobs", "greedy", "info", "serve"];
+const COMMANDS = ["tokenize", "detokenize", "logprobs", "greedy", "info", "perplexity", "serve"];
 
 async function main() {
   let oracle;

@@ -1,0 +1,117 @@
+// Types of wasm-chord's JavaScript API (src/index.js).
+
+export type ChordErrorCode =
+  | 'IO' | 'FORMAT' | 'UNSUPPORTED' | 'INVALID_ARGUMENT' | 'MISSING' | 'OUT_OF_MEMORY' | 'BUSY' | 'INTERNAL'
+  | 'ABORTED' | 'TOO_LARGE' | 'UNLOADED' | 'WORKER';
+
+export class ChordError extends Error {
+  readonly name: 'ChordError';
+  readonly code: ChordErrorCode;
+  constructor(code: ChordErrorCode, message: string);
+}
+
+export type ModelSource = File | Blob | URL | string | Response | ArrayBuffer | ArrayBufferView;
+
+export interface LoadProgress {
+  loaded: number; // bytes
+  total: number;
+}
+
+export interface LoadOptions {
+  /** Threads of the threaded build (default: the hardware's); the single build uses one. */
+  threads?: number;
+  /** Context length in tokens (default: the model's training context, at most 4096). */
+  nCtx?: number;
+  /** Prompt tokens per forward pass (default 512). */
+  nBatch?: number;
+  kvType?: 'f16' | 'f32';
+  /** 'auto' picks 'threaded' when SharedArrayBuffer is usable (cross-origin isolated page, node). */
+  build?: 'auto' | 'threaded' | 'single';
+  /** 'auto' and 'webgpu' resolve to 'cpu' for now; info.backend says which ran. */
+  backend?: 'auto' | 'cpu' | 'webgpu';
+  onProgress?: (progress: LoadProgress) => void;
+  /** The largest single allocation the file is split into (default 1 GiB; one wasm allocation cannot
+   * exceed 2 GB). */
+  chunkSize?: number;
+  signal?: AbortSignal;
+}
+
+export interface ModelInfo {
+  architecture: string;
+  name: string;
+  nVocab: number;
+  nCtxTrain: number;
+  nEmbd: number;
+  nLayers: number;
+  bos: number;
+  eos: number;
+  eot: number;
+  addBos: boolean;
+  hasChatTemplate: boolean;
+  fileSize: number;
+  /** How many allocations the file was loaded into. */
+  chunks: number;
+  nCtx: number;
+  threads: number;
+  build: 'threaded' | 'single';
+  backend: 'cpu' | 'webgpu';
+  requestedBackend: 'auto' | 'cpu' | 'webgpu';
+}
+
+export interface GenerateOptions {
+  /** Tokens to generate at most (-1: until end of generation or a full context). */
+  maxTokens?: number;
+  temperature?: number; // 0.8; <= 0: greedy
+  topK?: number; // 40; <= 0: off
+  topP?: number; // 0.95; >= 1: off
+  minP?: number; // 0.05; <= 0: off
+  repeatPenalty?: number; // 1: off
+  repeatLastN?: number; // 64
+  frequencyPenalty?: number;
+  presencePenalty?: number;
+  /** Random seed; the same seed repeats the same output. Default: a fresh one. */
+  seed?: number;
+  /** Strings that end the generation (not passed on). */
+  stop?: string[] | string;
+  signal?: AbortSignal;
+  /** complete() only: add BOS where the model asks (true) and parse control-token text (true). */
+  addSpecial?: boolean;
+  parseSpecial?: boolean;
+}
+
+export interface ChatOptions extends GenerateOptions {
+  /** A built-in template name (chatml, llama2, llama3, mistral, zephyr, phi3, gemma) or Jinja source;
+   * default: the model's own. */
+  template?: string;
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | string;
+  content: string;
+}
+
+export interface GenerationStats {
+  promptTokens: number;
+  promptTokensCached: number;
+  generatedTokens: number;
+  stopReason: 'none' | 'eog' | 'maxTokens' | 'stop' | 'callback' | 'aborted' | 'contextFull';
+  promptSeconds: number;
+  generationSeconds: number;
+  timeToFirstToken: number; // seconds
+  promptTokensPerSecond: number;
+  generationTokensPerSecond: number;
+}
+
+export class Chord {
+  static load(source: ModelSource, options?: LoadOptions): Promise<Chord>;
+  readonly info: ModelInfo;
+  /** Statistics of the last generation (null before the first). */
+  readonly stats: GenerationStats | null;
+  tokenize(text: string, options?: { addSpecial?: boolean; parseSpecial?: boolean }): Promise<number[]>;
+  detokenize(tokens: ArrayLike<number>, options?: { removeSpecial?: boolean; unparseSpecial?: boolean }): Promise<string>;
+  complete(prompt: string, options?: GenerateOptions): AsyncGenerator<string, void, undefined>;
+  chat(messages: ChatMessage[], options?: ChatOptions): AsyncGenerator<string, void, undefined>;
+  unload(): Promise<void>;
+}
+
+export default Chord;
