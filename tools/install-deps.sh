@@ -10,6 +10,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev    # the chord CLI and server
   emscripten                                            # the wasm preset (3.1.6)
   unicode-data                                          # tokenizer Unicode tables
+  gnuplot-nox linux-perf valgrind                       # benchmark charts, profiling
 )
 # node runs the wasm tests and the llama.cpp oracle; one from another source (NodeSource) is fine.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)

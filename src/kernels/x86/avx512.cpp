@@ -546,6 +546,109 @@ float lane_vec_dot(size_t n, const void* w, const void* a) {
     return y;
 }
 
+
+// --- Q4_0 repacked at load (VNNI) ----------------------------------------------------------------------
+//
+// Layout, per group of 16 rows and per block b (288 bytes, the same as the 16 rows' blocks): the 16
+// scales (fp16, row r at bytes 2r), then four 64-byte slices, slice m holding bytes 4m..4m+3 of each
+// row's 16 nibble bytes (row r at bytes 4r). A slice is then register k = m (low nibbles: quants 4m..4m+3)
+// and k = 4 + m (high nibbles: quants 16+4m..) of LaneMicro<Q4_0Lanes> without any transposition or
+// gather at run time, and a group's bytes are one sequential stream. The nibbles (0..15) are the unsigned
+// operand of vpdpbusd and the activations the signed one; 8 * sum(a) per block corrects for the offset.
+// Same integer sums and the same float steps per (row, token) lane as the reference: bit-exact.
+
+constexpr size_t kPackRows = 16;
+constexpr size_t kMaxPackedBlocks = 1024;  // 32768 columns
+constexpr size_t kPackTokens = 4;
+
+bool repack_q4_0(const void* w, size_t w_stride, size_t rows, size_t cols, void* out) {
+    const size_t nb = cols / quant::kBlockSize;
+    if (rows % kPackRows != 0 || nb == 0 || nb > kMaxPackedBlocks || w_stride != nb * sizeof(BlockQ4_0))
+        return false;
+    const auto* src = static_cast<const uint8_t*>(w);
+    auto* o = static_cast<uint8_t*>(out);
+    for (size_t g = 0; g < rows; g += kPackRows) {
+        for (size_t b = 0; b < nb; ++b) {
+            for (size_t r = 0; r < kPackRows; ++r) {
+                const BlockQ4_0& blk = blocks<BlockQ4_0>(src + (g + r) * w_stride)[b];
+                std::memcpy(o + 2 * r, &blk.d, 2);
+                for (size_t m = 0; m < 4; ++m) std::memcpy(o + 32 + 64 * m + 4 * r, blk.qs + 4 * m, 4);
+            }
+            o += kPackRows * sizeof(BlockQ4_0);
+        }
+    }
+    return true;
+}
+
+// Sum of a Q8_0 block's 32 quants.
+inline int32_t q8_block_sum(const BlockQ8_0& ab) {
+    const __m256i s = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(1), load256(ab.qs));
+    __m128i x = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    x = _mm_add_epi32(x, _mm_shuffle_epi32(x, 0x4e));
+    x = _mm_add_epi32(x, _mm_shuffle_epi32(x, 0xb1));
+    return _mm_cvtsi128_si32(x);
+}
+
+template <size_t T>
+inline void q4_0_packed_group(size_t nb, const uint8_t* pw, const BlockQ8_0* const* a, const int32_t* corr,
+                              float* y, size_t y_stride) {
+    __m512 acc[T];
+    for (size_t t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+    const __m512i low4 = _mm512_set1_epi8(0x0f);
+    for (size_t b = 0; b < nb; ++b, pw += kPackRows * sizeof(BlockQ4_0)) {
+        _mm_prefetch(reinterpret_cast<const char*>(pw + 8 * 288), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(pw + 8 * 288 + 64), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(pw + 8 * 288 + 128), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(pw + 8 * 288 + 192), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(pw + 8 * 288 + 256), _MM_HINT_T0);
+        const __m512 dw = _mm512_cvtph_ps(load256(pw));
+        __m512i v[8];
+        for (int m = 0; m < 4; ++m) {
+            const __m512i q = load512(pw + 32 + 64 * m);
+            v[m] = _mm512_and_si512(q, low4);
+            v[4 + m] = _mm512_and_si512(_mm512_srli_epi16(q, 4), low4);
+        }
+        for (size_t t = 0; t < T; ++t) {
+            const BlockQ8_0& ab = a[t][b];
+            __m512i s0 = _mm512_set1_epi32(corr[t * nb + b]), s1 = _mm512_setzero_si512();
+            for (int k = 0; k < 8; k += 2) {
+                s0 = _mm512_dpbusd_epi32(s0, v[k], broadcast32(reinterpret_cast<const uint8_t*>(ab.qs) + 4 * k));
+                s1 = _mm512_dpbusd_epi32(s1, v[k + 1], broadcast32(reinterpret_cast<const uint8_t*>(ab.qs) + 4 * k + 4));
+            }
+            const __m512 sumi = _mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1));
+            const __m512 da = _mm512_set1_ps(half_to_float(ab.d));
+            acc[t] = _mm512_add_ps(acc[t], _mm512_mul_ps(_mm512_mul_ps(sumi, dw), da));
+        }
+    }
+    for (size_t t = 0; t < T; ++t) _mm512_storeu_ps(y + t * y_stride, acc[t]);
+}
+
+void q4_0_packed_tile(size_t n, const void* w, size_t w_stride, size_t n_rows, const void* a, size_t a_stride,
+                      size_t n_tokens, float* y, size_t y_stride) {
+    const size_t nb = n / quant::kBlockSize;
+    const auto* wb = static_cast<const uint8_t*>(w);
+    const auto* ab = static_cast<const uint8_t*>(a);
+    alignas(64) int32_t corr[kPackTokens * kMaxPackedBlocks];  // -8 * sum(a) per token and block
+    for (size_t t0 = 0; t0 < n_tokens; t0 += kPackTokens) {
+        const size_t nt = n_tokens - t0 < kPackTokens ? n_tokens - t0 : kPackTokens;
+        const BlockQ8_0* rows[kPackTokens];
+        for (size_t t = 0; t < nt; ++t) {
+            rows[t] = blocks<BlockQ8_0>(ab + (t0 + t) * a_stride);
+            for (size_t b = 0; b < nb; ++b) corr[t * nb + b] = -8 * q8_block_sum(rows[t][b]);
+        }
+        float* yt = y + t0 * y_stride;
+        for (size_t r = 0; r < n_rows; r += kPackRows) {
+            const uint8_t* pw = wb + r * w_stride;
+            switch (nt) {
+                case 1: q4_0_packed_group<1>(nb, pw, rows, corr, yt + r, y_stride); break;
+                case 2: q4_0_packed_group<2>(nb, pw, rows, corr, yt + r, y_stride); break;
+                case 3: q4_0_packed_group<3>(nb, pw, rows, corr, yt + r, y_stride); break;
+                default: q4_0_packed_group<4>(nb, pw, rows, corr, yt + r, y_stride); break;
+            }
+        }
+    }
+}
+
 // --- K-quants with a row per lane (VNNI) ----------------------------------------------------------------
 //
 // Q4_K / Q5_K: per super-block, the 16 rows' scales and mins are unpacked side by side (lane = row) from
@@ -1059,9 +1162,18 @@ constexpr WeightKernels lane_entry(GgmlType type) {
 // Not here, so dispatch falls back to AVX2 for them: Q5_0 (slower than AVX2 in both builds) and, without
 // VNNI, Q4_0 and IQ4_NL (the sign handling of two-block registers costs more than it saves), measured on
 // AMD Zen 4.
+#if defined(CHORD_AVX512_VNNI)
+constexpr WeightKernels packed_entry(WeightKernels k, Repack repack, MatmulTile packed_tile) {
+    k.repack = repack;
+    k.packed_tile = packed_tile;
+    return k;
+}
+#endif
+
 constexpr WeightKernels kWeights[] = {
 #if defined(CHORD_AVX512_VNNI)
-    lane_entry<LegacyMicro<Q4_0Format>, LaneMicro<Q4_0Lanes>, 1>(GgmlType::Q4_0),
+    packed_entry(lane_entry<LegacyMicro<Q4_0Format>, LaneMicro<Q4_0Lanes>, 1>(GgmlType::Q4_0), repack_q4_0,
+                 q4_0_packed_tile),
     lane_entry<LegacyMicro<Q4_1Format>, LaneMicro<Q4_1Lanes>, 1>(GgmlType::Q4_1),
     lane_entry<LegacyMicro<Q8_0Format>, LaneMicro<Q8_0Lanes>, 4>(GgmlType::Q8_0),
     lane_entry<LegacyMicro<IQ4_NLFormat>, LaneMicro<IQ4_NLLanes>, 1>(GgmlType::IQ4_NL),
