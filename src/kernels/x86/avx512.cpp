@@ -663,7 +663,9 @@ inline __m512 byte_as_float(__m512i words, int j) {
     return _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(words, 8 * j), _mm512_set1_epi32(0xff)));
 }
 
-template <bool kFifthBit>
+// kPacked: the rows come repacked at load (repack_q4_K below), w[0] being the group's first packed byte:
+// the header dwords and the transposed quants are plain loads instead of gathers and transposes.
+template <bool kFifthBit, bool kPacked = false>
 struct K4LaneMicro {
     static constexpr size_t kRows = 16;
     static constexpr size_t kMaxTokens = 16;
@@ -679,12 +681,21 @@ struct K4LaneMicro {
         alignas(64) float dsc[8][16];           // d * scale of sub-block j, per row
         alignas(64) int32_t bsum_pairs[kMaxTokens][4];  // (bsum of sub-block 2p, of 2p + 1) as int16 pairs
         for (size_t b = 0; b < n / quant::kSuperBlockSize; ++b) {
-            prefetch_next<16 * sizeof(WBlock)>(next, b);
-            const uint8_t* base = static_cast<const uint8_t*>(static_cast<const void*>(wr[0] + b));
-            const __m512i head = _mm512_i32gather_epi32(offsets, base, 1);
-            const __m512i w0 = _mm512_i32gather_epi32(offsets, base + 4, 1);
-            const __m512i w1 = _mm512_i32gather_epi32(offsets, base + 8, 1);
-            const __m512i w2 = _mm512_i32gather_epi32(offsets, base + 12, 1);
+            __m512i head, w0, w1, w2;
+            [[maybe_unused]] const uint8_t* pb = w[0] + b * 16 * sizeof(WBlock);  // packed: this super-block
+            if constexpr (kPacked) {
+                head = load512(pb);
+                w0 = load512(pb + 64);
+                w1 = load512(pb + 128);
+                w2 = load512(pb + 192);
+            } else {
+                prefetch_next<16 * sizeof(WBlock)>(next, b);
+                const uint8_t* base = static_cast<const uint8_t*>(static_cast<const void*>(wr[0] + b));
+                head = _mm512_i32gather_epi32(offsets, base, 1);
+                w0 = _mm512_i32gather_epi32(offsets, base + 4, 1);
+                w1 = _mm512_i32gather_epi32(offsets, base + 8, 1);
+                w2 = _mm512_i32gather_epi32(offsets, base + 12, 1);
+            }
             const __m512 d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(head));
             const __m512 dmin = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(head, 16)));
             const __m512i low6 = _mm512_set1_epi8(0x3f), low4 = _mm512_set1_epi8(0x0f),
@@ -727,10 +738,15 @@ struct K4LaneMicro {
                 transpose_rows16(z, high);
             }
             for (int c = 0; c < 4; ++c) {
-                __m512i z[8], v[8];
-                for (int i = 0; i < 8; ++i)
-                    z[i] = join(load256(wr[i][b].qs + 32 * c), load256(wr[i + 8][b].qs + 32 * c));
-                transpose_rows16(z, v);
+                __m512i v[8];
+                if constexpr (kPacked) {
+                    for (int k = 0; k < 8; ++k) v[k] = load512(pb + 256 + 512 * c + 64 * k);
+                } else {
+                    __m512i z[8];
+                    for (int i = 0; i < 8; ++i)
+                        z[i] = join(load256(wr[i][b].qs + 32 * c), load256(wr[i + 8][b].qs + 32 * c));
+                    transpose_rows16(z, v);
+                }
                 for (int half = 0; half < 2; ++half) {  // low nibbles: sub-block 2c; high: 2c + 1
                     const int j = 2 * c + half;
                     __m512i q[8];
@@ -770,6 +786,50 @@ struct K4LaneMicro {
         for (size_t t = 0; t < n_tokens; ++t) std::memcpy(out + 16 * t, acc[t], sizeof acc[t]);
     }
 };
+
+// Q4_K repacked at load: per group of 16 rows and super-block (2304 bytes, the 16 rows' blocks), the
+// four header dwords (d and dmin, then the 12 scale bytes) as four 64-byte slices (dword j of row r at
+// 64j + 4r), then for each 32-byte quarter c of the quants eight slices (dword k of row r at
+// 256 + 512c + 64k + 4r): exactly what K4LaneMicro gathers and transposes otherwise.
+bool repack_q4_K(const void* w, size_t w_stride, size_t rows, size_t cols, void* out) {
+    const size_t nb = cols / quant::kSuperBlockSize;
+    if (rows % kPackRows != 0 || nb == 0 || w_stride != nb * sizeof(BlockQ4_K)) return false;
+    const auto* src = static_cast<const uint8_t*>(w);
+    auto* o = static_cast<uint8_t*>(out);
+    for (size_t g = 0; g < rows; g += kPackRows) {
+        for (size_t b = 0; b < nb; ++b) {
+            for (size_t r = 0; r < kPackRows; ++r) {
+                const auto* blk = reinterpret_cast<const uint8_t*>(&blocks<BlockQ4_K>(src + (g + r) * w_stride)[b]);
+                const uint8_t* qs = blocks<BlockQ4_K>(src + (g + r) * w_stride)[b].qs;
+                for (size_t j = 0; j < 4; ++j) std::memcpy(o + 64 * j + 4 * r, blk + 4 * j, 4);
+                for (size_t c = 0; c < 4; ++c)
+                    for (size_t k = 0; k < 8; ++k)
+                        std::memcpy(o + 256 + 512 * c + 64 * k + 4 * r, qs + 32 * c + 4 * k, 4);
+            }
+            o += kPackRows * sizeof(BlockQ4_K);
+        }
+    }
+    return true;
+}
+
+// The tile over packed rows for a lane micro-kernel M whose run() takes w[0] as the group's packed bytes.
+template <class M>
+void packed_lane_tile(size_t n, const void* w, size_t w_stride, size_t n_rows, const void* a, size_t a_stride,
+                      size_t n_tokens, float* y, size_t y_stride) {
+    const auto* wb = static_cast<const uint8_t*>(w);
+    const auto* ab = static_cast<const uint8_t*>(a);
+    float out[16 * M::kMaxTokens];
+    for (size_t r = 0; r < n_rows; r += 16) {
+        const uint8_t* wr[16];
+        for (size_t i = 0; i < 16; ++i) wr[i] = wb + r * w_stride;
+        for (size_t t = 0; t < n_tokens; t += M::kMaxTokens) {
+            const size_t nt = n_tokens - t < M::kMaxTokens ? n_tokens - t : M::kMaxTokens;
+            M::run(n, wr, wr[0], ab + t * a_stride, a_stride, nt, out);
+            for (size_t j = 0; j < nt; ++j)
+                for (size_t i = 0; i < 16; ++i) y[(t + j) * y_stride + r + i] = out[j * 16 + i];
+        }
+    }
+}
 
 // Q6_K: per super-block and half h, the 32-byte chunks ql[64h..], ql[64h + 32..] and qh[32h..] of the
 // 16 rows are transposed; slice group k (elements 128h + 32k + l) is assembled from them, its first four
@@ -1177,7 +1237,8 @@ constexpr WeightKernels kWeights[] = {
     lane_entry<LegacyMicro<Q4_1Format>, LaneMicro<Q4_1Lanes>, 1>(GgmlType::Q4_1),
     lane_entry<LegacyMicro<Q8_0Format>, LaneMicro<Q8_0Lanes>, 4>(GgmlType::Q8_0),
     lane_entry<LegacyMicro<IQ4_NLFormat>, LaneMicro<IQ4_NLLanes>, 1>(GgmlType::IQ4_NL),
-    lane_entry<KMicro<Q4_KFormat>, K4LaneMicro<false>, 4>(GgmlType::Q4_K),
+    packed_entry(lane_entry<KMicro<Q4_KFormat>, K4LaneMicro<false>, 4>(GgmlType::Q4_K), repack_q4_K,
+                 packed_lane_tile<K4LaneMicro<false, true>>),
     lane_entry<KMicro<Q5_KFormat>, K4LaneMicro<true>, 4>(GgmlType::Q5_K),
     lane_entry<KMicro<Q6_KFormat>, Q6_KLaneMicro, 4>(GgmlType::Q6_K),
 #else
