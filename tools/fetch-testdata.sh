@@ -8,8 +8,9 @@
 #       models/ggml-vocab-*.gguf (+ .inp/.out)  ->  testdata/vocab/      (real vocabularies, tokenizer goldens)
 #       models/templates/*.jinja                ->  testdata/templates/  (real chat templates)
 #     then renders the chat templates with @huggingface/jinja (tests/chat) -> testdata/chat/reference.json
-#  3. Installs playwright-core for the browser tests (tests/browser/node_modules) and the web demo's
-#     packages (web/demo/node_modules, tests/web-demo/node_modules).
+#  3. Installs playwright-core for the browser tests (tests/browser/node_modules), the OpenAI client
+#     that the server tests use (tests/serve/node_modules) and the web demo's packages
+#     (web/demo/node_modules, tests/web-demo/node_modules).
 #  4. Prints a one-line summary.
 #
 # Re-running is a no-op once done (stamp: testdata/.fetch-testdata.stamp, keyed on the lock file and this
@@ -54,6 +55,17 @@ chat_reference() {
   echo "$chat_key" >"$testdata/chat/.stamp"
 }
 chat_reference
+
+# The official OpenAI client (npm `openai`, pinned by tests/serve/package-lock.json) that drives
+# `chord serve` in tests/serve and bench/serve_load.mjs.
+serve_client() {
+  local dir="$root/tests/serve"
+  if ! node -e 'const p = process.argv[1]; process.exit(require(p + "/node_modules/openai/package.json")
+      .version === require(p + "/package.json").dependencies.openai ? 0 : 1)' "$dir" 2>/dev/null; then
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
+  fi
+}
+serve_client
 
 # The browser tests' playwright-core (tests/browser, pinned by its lock file; it drives Debian's
 # /usr/bin/chromium and downloads no browser).

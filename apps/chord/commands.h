@@ -17,6 +17,7 @@ void register_logits(CLI::App& app);
 void register_perplexity(CLI::App& app);
 void register_quantize(CLI::App& app);
 void register_run(CLI::App& app);
+void register_serve(CLI::App& app);
 void register_synth(CLI::App& app);
 void register_tokenize(CLI::App& app);
 

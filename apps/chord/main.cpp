@@ -33,6 +33,8 @@ std::vector<std::string> llama_cpp_spellings(int argc, char** argv) {
             args.emplace_back("--cache-type-v");
         else if (a == "-sys")
             args.emplace_back("--system-prompt");
+        else if (a == "-np")
+            args.emplace_back("--parallel");
         else
             args.push_back(a);
     }
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
     chord::cli::register_perplexity(app);
     chord::cli::register_quantize(app);
     chord::cli::register_run(app);
+    chord::cli::register_serve(app);
     chord::cli::register_synth(app);
     chord::cli::register_tokenize(app);
     try {

@@ -87,7 +87,7 @@ TEST(GgufChunks, AsksForMoreHeaderBytes) {
     PlanResult p = short_head;
     while (p.head_needed > 0) {
         have = std::min<uint64_t>(bytes.size(), std::max(p.head_needed, 2 * have));
-        p = plan_chunks(all.first(have), bytes.size(), 1 << 20);
+        p = plan_chunks(all.first(static_cast<size_t>(have)), bytes.size(), 1 << 20);
     }
     EXPECT_EQ(p.chunk_ends, plan_chunks(all, bytes.size(), 1 << 20).chunk_ends);
 }

@@ -92,6 +92,17 @@ inline float hsum_f32(v128_t v) {
 
 // Sum of products of 16 signed bytes, as int32x4 partial sums. Two products fit int16 for |x| <= 128,
 // |y| <= 127.
+// Both sides of a 32-element block product are widened to int16 and dotted with i32x4.dot_i16x8: that
+// is one pmaddwd in V8 on x86, where i16x8.extmul_high_i8x16 + extadd_pairwise take several
+// instructions. Each weight row is widened once per block for all the tile's tokens (~1.3x on prompts).
+inline void widen_block(const int8_t* qs, v128_t a16[4]) {
+    const v128_t lo = load(qs), hi = load(qs + 16);
+    a16[0] = wasm_i16x8_extend_low_i8x16(lo);
+    a16[1] = wasm_i16x8_extend_high_i8x16(lo);
+    a16[2] = wasm_i16x8_extend_low_i8x16(hi);
+    a16[3] = wasm_i16x8_extend_high_i8x16(hi);
+}
+
 inline v128_t dot16(v128_t x, v128_t y) {
     const v128_t p = wasm_i16x8_add(wasm_i16x8_extmul_low_i8x16(x, y), wasm_i16x8_extmul_high_i8x16(x, y));
     return wasm_i32x4_extadd_pairwise_i16x8(p);
@@ -277,12 +288,24 @@ struct LegacyMicro {
             const v128_t dw = halves4(wb[0]->d, wb[1]->d, wb[2]->d, wb[3]->d);
             v128_t mw = dw;
             if constexpr (kHasOffset<WBlock>) mw = halves4(wb[0]->m, wb[1]->m, wb[2]->m, wb[3]->m);
+            // Activations widened once per block, each weight row widened once for all T tokens.
+            v128_t a16[T][4];
+            for (int t = 0; t < T; ++t) widen_block(ar[t][b].qs, a16[t]);
+            v128_t s[T][4];
+            for (int r = 0; r < 4; ++r) {
+                v128_t w16[4];
+                w16[0] = wasm_i16x8_extend_low_i8x16(q[r].lo);
+                w16[1] = wasm_i16x8_extend_high_i8x16(q[r].lo);
+                w16[2] = wasm_i16x8_extend_low_i8x16(q[r].hi);
+                w16[3] = wasm_i16x8_extend_high_i8x16(q[r].hi);
+                for (int t = 0; t < T; ++t)
+                    s[t][r] = wasm_i32x4_add(
+                        wasm_i32x4_add(wasm_i32x4_dot_i16x8(w16[0], a16[t][0]), wasm_i32x4_dot_i16x8(w16[1], a16[t][1])),
+                        wasm_i32x4_add(wasm_i32x4_dot_i16x8(w16[2], a16[t][2]), wasm_i32x4_dot_i16x8(w16[3], a16[t][3])));
+            }
             for (int t = 0; t < T; ++t) {
                 const ABlock& ab = ar[t][b];
-                const v128_t a_lo = load(ab.qs), a_hi = load(ab.qs + 16);
-                v128_t s[4];
-                for (int r = 0; r < 4; ++r) s[r] = wasm_i32x4_add(dot16(q[r].lo, a_lo), dot16(q[r].hi, a_hi));
-                const v128_t sumi = wasm_f32x4_convert_i32x4(sum4_i32(s[0], s[1], s[2], s[3]));
+                const v128_t sumi = wasm_f32x4_convert_i32x4(sum4_i32(s[t][0], s[t][1], s[t][2], s[t][3]));
                 const v128_t da = wasm_f32x4_splat(half_to_float(ab.d));
                 v128_t sa = da;
                 if constexpr (kHasOffset<WBlock>) sa = wasm_f32x4_splat(half_to_float(ab.s));

@@ -1,0 +1,173 @@
+// out (n_tokens, n_heads * head_dim) = causal softmax(q·kᵀ * scale)·v over cache positions
+// [0, pos[t]] of one layer's cache; kv head = head / group. One workgroup of 256 per (token, head):
+// pass 1 finds the max and the sum of exponentials (online per thread, then combined); pass 2 takes
+// the keys in blocks of 1024, stores their probabilities in workgroup memory, and sums the values with
+// the threads split into key groups x dimension pairs. As the CPU backend does against an fp16 cache,
+// q and the probabilities are rounded to fp16 (not with an f32 cache, KV32).
+struct Params {
+    n_heads: u32,
+    head_dim: u32,
+    group: u32,     // n_heads / n_kv_heads
+    kv_words: u32,  // kv_dim / 2: pairs per cache row
+    scale: f32,
+    q_stride: u32,  // elements between tokens in Q
+}
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> Q: array<f32>;
+@group(0) @binding(2) var<storage, read> KC: array<u32>;
+@group(0) @binding(3) var<storage, read> VC: array<u32>;
+@group(0) @binding(4) var<storage, read_write> O: array<f32>;
+@group(0) @binding(5) var<storage, read> pos: array<i32>;
+@group(0) @binding(6) var<uniform> D: vec4<u32>;  // x: tokens
+
+const WG = 256u;
+const BLOCK = 1024u;
+override KV32: bool = false;
+
+var<workgroup> qs: array<vec2<f32>, 128>;  // head_dim <= 256
+var<workgroup> rm: array<f32, 256>;
+var<workgroup> rs: array<f32, 256>;
+var<workgroup> pw: array<f32, 1024>;
+var<workgroup> ro: array<vec2<f32>, 256>;
+
+// Pair w of cache row j, as f32s.
+fn k2(j: u32, w: u32) -> vec2<f32> {
+    let i = j * P.kv_words + w;
+    if (KV32) {
+        return vec2<f32>(bitcast<f32>(KC[2u * i]), bitcast<f32>(KC[2u * i + 1u]));
+    }
+    return h2(KC[i]);
+}
+fn v2(j: u32, w: u32) -> vec2<f32> {
+    let i = j * P.kv_words + w;
+    if (KV32) {
+        return vec2<f32>(bitcast<f32>(VC[2u * i]), bitcast<f32>(VC[2u * i + 1u]));
+    }
+    return h2(VC[i]);
+}
+fn rh(x: f32) -> f32 {
+    if (KV32) {
+        return x;
+    }
+    return round_h(x);
+}
+
+// Unrolled by 4 with independent sums, so loads overlap instead of waiting one memory latency each.
+fn score(j: u32, kb: u32) -> f32 {
+    let hd2 = P.head_dim / 2u;
+    var s0 = 0.0;
+    var s1 = 0.0;
+    var s2 = 0.0;
+    var s3 = 0.0;
+    var i = 0u;
+    for (; i + 3u < hd2; i += 4u) {
+        s0 += dot(qs[i], k2(j, kb + i));
+        s1 += dot(qs[i + 1u], k2(j, kb + i + 1u));
+        s2 += dot(qs[i + 2u], k2(j, kb + i + 2u));
+        s3 += dot(qs[i + 3u], k2(j, kb + i + 3u));
+    }
+    for (; i < hd2; i++) {
+        s0 += dot(qs[i], k2(j, kb + i));
+    }
+    return ((s0 + s1) + (s2 + s3)) * P.scale;
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+    let g = flat_group(wid, nwg);
+    let t = g / P.n_heads;
+    let h = g % P.n_heads;
+    if (t >= D.x) {
+        return;
+    }
+    let hd2 = P.head_dim / 2u;
+    let qo = t * P.q_stride + h * P.head_dim;
+    for (var i = lid; i < hd2; i += WG) {
+        qs[i] = vec2<f32>(rh(Q[qo + 2u * i]), rh(Q[qo + 2u * i + 1u]));
+    }
+    workgroupBarrier();
+    let n_keys = u32(pos[t]) + 1u;
+    let kb = (h / P.group) * hd2;  // first pair of this kv head in a cache row
+
+    // Pass 1: running max m and sum l of exp(s - m) per thread, then combined.
+    // Up to BLOCK keys, pass 1 keeps the scores for pass 2.
+    let cached = n_keys <= BLOCK;
+    var m = -3.4e38;
+    var l = 0.0;
+    for (var j = lid; j < n_keys; j += WG) {
+        let s = score(j, kb);
+        if (cached) {
+            pw[j] = s;
+        }
+        if (s > m) {
+            l = l * exp(m - s) + 1.0;
+            m = s;
+        } else {
+            l += exp(s - m);
+        }
+    }
+    rm[lid] = m;
+    rs[lid] = l;
+    workgroupBarrier();
+    for (var k = WG / 2u; k > 0u; k >>= 1u) {
+        if (lid < k) {
+            let m1 = rm[lid];
+            let m2 = rm[lid + k];
+            let mm = max(m1, m2);
+            rs[lid] = rs[lid] * exp(m1 - mm) + rs[lid + k] * exp(m2 - mm);
+            rm[lid] = mm;
+        }
+        workgroupBarrier();
+    }
+    let mx = rm[0];
+    let inv = 1.0 / rs[0];
+
+    // Pass 2: thread = (key group kg, pair w); n_groups key groups of hd2 threads.
+    let n_groups = WG / hd2;
+    let kg = lid / hd2;
+    let w = lid % hd2;
+    var o = vec2<f32>(0.0);
+    for (var j0 = 0u; j0 < n_keys; j0 += BLOCK) {
+        let nj = min(BLOCK, n_keys - j0);
+        workgroupBarrier();
+        for (var j = lid; j < nj; j += WG) {
+            var s: f32;
+            if (cached) {
+                s = pw[j];
+            } else {
+                s = score(j0 + j, kb);
+            }
+            pw[j] = rh(exp(s - mx) * inv);
+        }
+        workgroupBarrier();
+        if (kg < n_groups) {
+            // Four independent loads in flight per step.
+            var o1 = vec2<f32>(0.0);
+            var o2 = vec2<f32>(0.0);
+            var o3 = vec2<f32>(0.0);
+            var j = kg;
+            for (; j + 3u * n_groups < nj; j += 4u * n_groups) {
+                o += pw[j] * v2(j0 + j, kb + w);
+                o1 += pw[j + n_groups] * v2(j0 + j + n_groups, kb + w);
+                o2 += pw[j + 2u * n_groups] * v2(j0 + j + 2u * n_groups, kb + w);
+                o3 += pw[j + 3u * n_groups] * v2(j0 + j + 3u * n_groups, kb + w);
+            }
+            for (; j < nj; j += n_groups) {
+                o += pw[j] * v2(j0 + j, kb + w);
+            }
+            o += (o1 + o2) + o3;
+        }
+    }
+    ro[lid] = o;
+    workgroupBarrier();
+    if (lid < hd2) {
+        var acc = vec2<f32>(0.0);
+        for (var k = 0u; k < n_groups; k++) {
+            acc += ro[k * hd2 + lid];
+        }
+        let oo = (t * P.n_heads + h) * P.head_dim;
+        O[oo + 2u * lid] = acc.x;
+        O[oo + 2u * lid + 1u] = acc.y;
+    }
+}

@@ -1,0 +1,50 @@
+// y (1, rows) (+)= x (1, cols) · Wᵀ for decoding, when cols is a multiple of 32: 8 rows per workgroup
+// of 256 threads, 32 threads per row, each thread summing whole chunks of 32 (dot_chunk() from
+// dot_<type>.wgsl: dequantized and multiplied without intermediate arrays), then a shared-memory tree.
+struct Params {
+    rows: u32,
+    cols: u32,
+    row_bytes: u32,
+    row0: u32,
+    x_stride: u32,
+    y_stride: u32,
+    acc: u32,
+    n_chunks: u32,
+}
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(2) var<storage, read> X: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(4) var<uniform> D: vec4<u32>;
+
+var<workgroup> red: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+    let g = flat_group(wid, nwg);
+    let lane = lid & 31u;
+    let r = g * 8u + (lid >> 5u);
+    var s = 0.0;
+    if (r < P.rows) {
+        let rb = r * P.row_bytes;
+        for (var c = lane; c < P.n_chunks; c += 32u) {
+            s += dot_chunk(rb, c, 8u * c);
+        }
+    }
+    red[lid] = s;
+    workgroupBarrier();
+    for (var k = 16u; k > 0u; k >>= 1u) {
+        if (lane < k) {
+            red[lid] += red[lid + k];
+        }
+        workgroupBarrier();
+    }
+    if (lane == 0u && r < P.rows) {
+        let yi = P.row0 + r;
+        var v = red[lid];
+        if (P.acc != 0u) {
+            v += Y[yi];
+        }
+        Y[yi] = v;
+    }
+}

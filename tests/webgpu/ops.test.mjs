@@ -1,0 +1,208 @@
+// Op parity: every WebGPU shader against the CPU backend / reference kernels (webgpu_op_reference) on
+// seeded random data and odd sizes, with the f32 path and, where the adapter has shader-f16, the f16
+// path. Run by ctest as webgpu.ops.swiftshader and webgpu.ops.lavapipe.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadGpu, rand, REQUIRE } from './harness.mjs';
+import { acquireDevice } from '../../web/src/webgpu/device.js';
+import { Ops } from '../../web/src/webgpu/ops.js';
+import { GgmlType, TYPE_BLOCKS } from '../../web/src/webgpu/gguf.js';
+import { ropeTable } from '../../web/src/webgpu/engine.js';
+
+const REF = process.env.CHORD_OP_REF;
+const { gpu, skip: gpuSkip } = await loadGpu();
+let skip = gpuSkip || false;
+if (!skip && (!REF || !existsSync(REF))) {
+    skip = 'CHORD_OP_REF (the webgpu_op_reference binary) is not set';
+    if (REQUIRE) throw new Error(skip);
+}
+const dev = skip ? null : await acquireDevice({ gpu });
+const PIPELINES = [new Map(), new Map()];  // compiled once per path (lavapipe compiles slowly)
+const tmp = mkdtempSync(join(tmpdir(), 'chord-webgpu-ops-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+
+// Runs the CPU reference: inputs are typed arrays written back to back; returns the output bytes.
+function reference(op, inputs, args) {
+    const inPath = join(tmp, 'in.bin'), outPath = join(tmp, 'out.bin');
+    writeFileSync(inPath, Buffer.concat(inputs.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))));
+    execFileSync(REF, [op, inPath, outPath, ...args.map(String)]);
+    const b = readFileSync(outPath);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+const f32 = (bytes, off = 0, n = (bytes.byteLength - off) / 4) => new Float32Array(bytes.slice(off, off + 4 * n).buffer);
+
+// Builds dispatches with `build(ops, dyn)`, runs them for n tokens and reads `out` (count floats) back.
+async function runGpu(f16, n, build, readBuf, count) {
+    const device = dev.device;
+    const ops = new Ops(device, { f16, pipelines: PIPELINES[f16 ? 1 : 0] });
+    const dyn = ops.uniform(16, 'dyn');
+    device.queue.writeBuffer(dyn, 0, new Uint32Array([n, 0, 0, 0]));
+    device.pushErrorScope('validation');
+    const { dispatches, out } = build(ops, dyn);
+    ops.finalize();
+    const rd = device.createBuffer({ size: count * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    for (const [ds, m] of dispatches) Ops.encode(pass, ds, m);
+    pass.end();
+    enc.copyBufferToBuffer(out, 0, rd, 0, count * 4);
+    device.queue.submit([enc.finish()]);
+    const err = await device.popErrorScope();
+    if (err) throw new Error(err.message);
+    await rd.mapAsync(GPUMapMode.READ);
+    const y = new Float32Array(rd.getMappedRange().slice(0));
+    rd.unmap();
+    rd.destroy();
+    ops.destroy();
+    return y;
+}
+
+function close(got, want, rtol, what) {
+    assert.equal(got.length, want.length, `${what}: length`);
+    let scale = 0;
+    for (const v of want) scale = Math.max(scale, Math.abs(v));
+    let worst = 0, at = -1;
+    for (let i = 0; i < want.length; ++i) {
+        const e = Math.abs(got[i] - want[i]);
+        if (!(e <= worst)) {
+            worst = e;
+            at = i;
+        }
+    }
+    assert.ok(worst <= rtol * scale + 1e-6, `${what}: max error ${worst} at ${at} (got ${got[at]}, want ${want[at]}, scale ${scale})`);
+}
+
+const TYPES = [
+    ['f32', GgmlType.F32, [45, 64]], ['f16', GgmlType.F16, [45, 64]], ['q4_0', GgmlType.Q4_0, [96]],
+    ['q8_0', GgmlType.Q8_0, [96]], ['q4_K', GgmlType.Q4_K, [512]], ['q5_K', GgmlType.Q5_K, [512]], ['q6_K', GgmlType.Q6_K, [512]],
+];
+const rowBytesOf = (type, cols) => (cols / TYPE_BLOCKS[type][0]) * TYPE_BLOCKS[type][1];
+const variants = skip ? [false] : dev.f16 ? [false, true] : [false];
+
+for (const f16 of variants) {
+    const tag = f16 ? 'f16' : 'f32';
+
+    for (const [name, type, colsList] of TYPES) {
+        for (const cols of colsList) {
+            for (const n of [1, 3, 11]) {
+                test(`matmul ${name} ${37}x${cols} n=${n} (${tag})`, { skip }, async () => {
+                    const rows = 37;
+                    const w = rand(rows * cols, 1 + cols + n), x = rand(n * cols, 7 + n);
+                    const ref = reference('matmul', [w, x], [name, rows, cols, n]);
+                    const rb = rowBytesOf(type, cols);
+                    const wq = ref.subarray(0, rows * rb);
+                    const want = f32(ref, rows * rb);
+                    // Two parts (rows 0..19, 20..36) writing into one y, the second accumulating onto
+                    // zeros: exercises row0, the output stride and the fused residual add.
+                    const got = await runGpu(f16, n, (ops, dyn) => {
+                        const xb = ops.upload(x), y = ops.storage(n * rows * 4);
+                        const p1 = { buffer: ops.upload(wq.subarray(0, 20 * rb)), type, rows: 20, cols, rowBytes: rb, row0: 0 };
+                        const p2 = { buffer: ops.upload(wq.subarray(20 * rb)), type, rows: rows - 20, cols, rowBytes: rb, row0: 20 };
+                        const d = [ops.matmul(p1, xb, y, { yStride: rows, dyn }), ops.matmul(p2, xb, y, { yStride: rows, acc: true, dyn })];
+                        return { dispatches: [[d, n]], out: y };
+                    }, null, n * rows);
+                    close(got, want, 2e-5, 'matmul');
+                });
+            }
+        }
+        test(`get_rows ${name} (${tag})`, { skip }, async () => {
+            const rows = 21, cols = colsList[0], n = 6;
+            const w = rand(rows * cols, 3 + cols);
+            const ids = new Int32Array([0, 20, 5, 13, 9, 5]);
+            const ref = reference('get_rows', [w, ids], [name, rows, cols, n]);
+            const rb = rowBytesOf(type, cols);
+            const wq = ref.subarray(0, rows * rb);
+            const want = f32(ref, rows * rb);
+            const got = await runGpu(f16, n, (ops, dyn) => {
+                const idb = ops.upload(ids), y = ops.storage(n * cols * 4);
+                const p1 = { buffer: ops.upload(wq.subarray(0, 10 * rb)), type, rows: 10, cols, rowBytes: rb, row0: 0 };
+                const p2 = { buffer: ops.upload(wq.subarray(10 * rb)), type, rows: rows - 10, cols, rowBytes: rb, row0: 10 };
+                return { dispatches: [[[ops.getRows(p1, idb, y, { dyn }), ops.getRows(p2, idb, y, { dyn })], n]], out: y };
+            }, null, n * cols);
+            close(got, want, 1e-6, 'get_rows');
+        });
+    }
+
+    for (const [dim, n] of [[300, 3], [4096, 2], [7, 1]]) {
+        test(`rmsnorm dim=${dim} n=${n} (${tag})`, { skip }, async () => {
+            const x = rand(n * dim, dim, -3, 3), w = rand(dim, dim + 1);
+            const want = f32(reference('rmsnorm', [x, w], [dim, n, 1e-5]));
+            const got = await runGpu(f16, n, (ops, dyn) => {
+                const y = ops.storage(n * dim * 4);
+                return { dispatches: [[[ops.rmsnorm(ops.upload(x), ops.upload(w), y, { dim, eps: 1e-5, dyn })], n]], out: y };
+            }, null, n * dim);
+            close(got, want, 1e-5, 'rmsnorm');
+        });
+    }
+
+    for (const [neox, nRot, base, fs] of [[0, 64, 10000, 1], [1, 64, 1000000, 1], [0, 32, 10000, 0.25], [1, 48, 500000, 1]]) {
+        test(`rope ${neox ? 'neox' : 'norm'} n_rot=${nRot} (${tag})`, { skip }, async () => {
+            const n = 4, heads = 5, hd = 64;
+            const x = rand(n * heads * hd, nRot + neox);
+            const pos = new Int32Array([0, 7, 1000, 2047]);
+            const want = f32(reference('rope', [x, pos], [n, heads, hd, nRot, neox, base, fs]));
+            const got = await runGpu(f16, n, (ops, dyn) => {
+                const xb = ops.upload(x);
+                const cs = ops.upload(ropeTable(Array.from(pos), nRot, base, fs));
+                return { dispatches: [[[ops.rope(xb, cs, { nHeads: heads, headDim: hd, half: nRot / 2, neox, dyn })], n]], out: xb };
+            }, null, x.length);
+            close(got, want, 2e-6, 'rope');
+        });
+    }
+
+    for (const [nCtx, heads, kvHeads, hd, kvType] of [[70, 8, 2, 64, 'f16'], [1100, 4, 2, 64, 'f16'], [70, 8, 2, 64, 'f32'], [133, 4, 4, 128, 'f16'], [40, 6, 3, 256, 'f32']]) {
+        test(`kv_store + attention ctx=${nCtx} heads=${heads}/${kvHeads} head_dim=${hd} ${kvType} cache (${tag})`, { skip }, async () => {
+            const kvDim = kvHeads * hd;
+            const k = rand(nCtx * kvDim, hd + 1, -2, 2), v = rand(nCtx * kvDim, hd + 2);
+            const pos = new Int32Array([0, 33, Math.min(64, nCtx - 2), nCtx - 1]);
+            const n = pos.length;
+            const q = rand(n * heads * hd, hd + 3, -2, 2);
+            const want = f32(reference('attention', [k, v, q, pos], [nCtx, n, heads, kvHeads, hd, kvType]));
+            const kv32 = kvType === 'f32';
+            const got = await runGpu(f16, n, (ops, dyn) => {
+                const all = ops.upload(Int32Array.from({ length: nCtx }, (_, i) => i));
+                const dynCtx = ops.uniform(16);
+                ops.device.queue.writeBuffer(dynCtx, 0, new Uint32Array([nCtx, 0, 0, 0]));
+                const kc = ops.storage(nCtx * kvDim * (kv32 ? 4 : 2)), vc = ops.storage(nCtx * kvDim * (kv32 ? 4 : 2));
+                const out = ops.storage(n * heads * hd * 4);
+                const store = ops.kvStore(ops.upload(k), ops.upload(v), kc, vc, all, { kvDim, kv32, dyn: dynCtx });
+                const att = ops.attention(ops.upload(q), kc, vc, out, ops.upload(pos), {
+                    nHeads: heads, nKvHeads: kvHeads, headDim: hd, scale: 1 / Math.sqrt(hd), kv32, dyn,
+                });
+                return { dispatches: [[[store], nCtx], [[att], n]], out };
+            }, null, n * heads * hd);
+            close(got, want, kv32 ? 2e-5 : 2e-3, 'attention');
+        });
+    }
+
+    for (const op of ['swiglu', 'add']) {
+        test(`${op} (${tag})`, { skip }, async () => {
+            const n = 3, dim = 333;
+            const a = rand(n * dim, 11, -6, 6), b = rand(n * dim, 12);
+            const want = f32(reference(op, [a, b], [n * dim]));
+            const got = await runGpu(f16, n, (ops, dyn) => {
+                const ab = ops.upload(a);
+                return { dispatches: [[[ops.eltwise(op, ab, ops.upload(b), { n: dim, dyn })], n]], out: ab };
+            }, null, n * dim);
+            close(got, want, 1e-6, op);
+        });
+    }
+    test(`add_bias (${tag})`, { skip }, async () => {
+        const n = 5, dim = 77;
+        const a = rand(n * dim, 13), b = rand(dim, 14);
+        const want = f32(reference('add_bias', [a, b], [n, dim]));
+        const got = await runGpu(f16, n, (ops, dyn) => {
+            const ab = ops.upload(a);
+            return { dispatches: [[[ops.eltwise('add_bias', ab, ops.upload(b), { n: dim, dim, dyn })], n]], out: ab };
+        }, null, n * dim);
+        close(got, want, 1e-6, 'add_bias');
+    });
+}
+
+test('device and shaders', { skip }, async () => {
+    for (const f16 of variants) await new Ops(dev.device, { f16 }).compileAll();
+});

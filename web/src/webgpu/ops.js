@@ -1,0 +1,257 @@
+// The WebGPU ops: pipelines built once from the WGSL in shaders.js, and "dispatches" (pipeline + bind
+// group + workgroup count as a function of the batch's token count) that are created once and encoded
+// into a compute pass for every forward pass. Both the engine and the op-parity tests use this.
+import { SHADERS } from './shaders.js';
+import { GgmlType, TYPE_BLOCKS } from './gguf.js';
+
+const DEQ = {
+    [GgmlType.F32]: 'deq_f32', [GgmlType.F16]: 'deq_f16', [GgmlType.Q4_0]: 'deq_q4_0', [GgmlType.Q8_0]: 'deq_q8_0',
+    [GgmlType.Q4_K]: 'deq_q4_k', [GgmlType.Q5_K]: 'deq_q5_k', [GgmlType.Q6_K]: 'deq_q6_k',
+};
+export const GPU_TYPES = Object.keys(DEQ).map(Number);
+
+const U = 'uniform', R = 'read-only-storage', S = 'storage';
+const LAYOUTS = {
+    matmul: [U, R, R, S, U],
+    get_rows: [U, R, R, S, U],
+    rmsnorm: [U, R, R, S, U],
+    rope: [U, S, R, U],
+    kv_store: [U, R, R, S, S, R, U],
+    attention: [U, R, R, R, S, R, U],
+    eltwise: [U, S, R, U],
+};
+
+const MAX_GROUPS = 65535;
+// A workgroup count too large for one dimension, split over two (shaders flatten it back).
+export function grid(n) {
+    if (n <= MAX_GROUPS) return [Math.max(n, 1), 1];
+    return [MAX_GROUPS, Math.ceil(n / MAX_GROUPS)];
+}
+
+export class Ops {
+    // options: { f16: use the shader-f16 variants, matmulWG: threads per matmul workgroup (64) }
+    constructor(device, options = {}) {
+        this.device = device;
+        this.f16 = !!options.f16;
+        this.matmulWG = options.matmulWG ?? 64;
+        this.prefillT = 8;
+        this.layouts = {};
+        this.pipelines = options.pipelines ?? new Map();  // may be shared between Ops of one device
+        this.paramBytes = [];
+        this.paramSize = 0;
+        this.paramBuffer = null;
+        this.paramSlots = [];
+        this.buffers = [];
+    }
+
+    layout(kind) {
+        if (!this.layouts[kind]) {
+            const bgl = this.device.createBindGroupLayout({
+                entries: LAYOUTS[kind].map((type, binding) => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } })),
+            });
+            this.layouts[kind] = { bgl, pl: this.device.createPipelineLayout({ bindGroupLayouts: [bgl] }) };
+        }
+        return this.layouts[kind];
+    }
+
+    source(parts) {
+        const half = this.f16 ? SHADERS.half_f16 : SHADERS.half_f32;
+        return [half, SHADERS.common, ...parts.map((p) => SHADERS[p])].join('\n');
+    }
+
+    pipeline(kind, parts, entryPoint = 'main', constants = {}) {
+        const key = `${kind}|${parts.join(',')}|${entryPoint}|${JSON.stringify(constants)}`;
+        let p = this.pipelines.get(key);
+        if (!p) {
+            const module = this.device.createShaderModule({ code: this.source(parts), label: key });
+            p = this.device.createComputePipeline({
+                label: key,
+                layout: this.layout(kind).pl,
+                compute: { module, entryPoint, constants },
+            });
+            this.pipelines.set(key, p);
+        }
+        return p;
+    }
+
+    // Checks every shader compiles (errors come back as a rejected promise with the compiler's message).
+    async compileAll(types = GPU_TYPES) {
+        this.device.pushErrorScope('validation');
+        for (const t of types) {
+            this.matmulPipeline(t, 1);
+            this.matvecPipeline(t);
+            this.matvecPipeline(t, true);
+            this.matmulPipeline(t, this.prefillT);
+            this.pipeline('get_rows', ['bytes', DEQ[t], 'get_rows']);
+        }
+        this.pipeline('rmsnorm', ['rmsnorm']);
+        this.pipeline('rope', ['rope']);
+        for (const KV32 of [0, 1]) {
+            this.pipeline('kv_store', ['kv_store'], 'main', { KV32 });
+            this.pipeline('attention', ['attention'], 'main', { KV32 });
+        }
+        for (const e of ['swiglu', 'swiglu_fused', 'add', 'add_bias']) this.pipeline('eltwise', ['eltwise'], e);
+        const err = await this.device.popErrorScope();
+        if (err) throw new Error(`WebGPU shader compilation failed: ${err.message}`);
+    }
+
+    // The decode kernel (cols a multiple of 32): matvec.wgsl with the type's dot_chunk.
+    matvecPipeline(type, multi = false) {
+        const parts = {
+            [GgmlType.F32]: ['dot_f32'], [GgmlType.F16]: ['dot_f16'], [GgmlType.Q4_0]: ['bytes', 'dot_q4_0'],
+            [GgmlType.Q8_0]: ['bytes', 'dot_q8_0'], [GgmlType.Q4_K]: ['bytes', 'deq_q4_k', 'dot_q4_k'],
+            [GgmlType.Q5_K]: ['bytes', 'deq_q5_k', 'dot_q5_k'], [GgmlType.Q6_K]: ['bytes', 'deq_q6_k', 'dot_q6_k'],
+        }[type];
+        return this.pipeline('matmul', [...parts, multi ? 'matmul_multi' : 'matvec']);
+    }
+
+    matmulPipeline(type, T) {
+        if (!DEQ[type]) throw new Error(`the WebGPU backend has no kernels for ggml type ${type}`);
+        const c = { WG: T === 1 ? this.matmulWG : 64, T, XH: type === GgmlType.F16 ? 1 : 0 };
+        return this.pipeline('matmul', ['bytes', DEQ[type], 'matmul'], 'main', c);
+    }
+
+    // ---------------------------------------------------------------- buffers and parameters
+
+    storage(size, label, extraUsage = 0) {
+        const b = this.device.createBuffer({
+            label,
+            size: Math.max(16, Math.ceil(size / 4) * 4),
+            usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC | extraUsage,
+        });
+        this.buffers.push(b);
+        return b;
+    }
+
+    // A storage buffer holding `bytes` (+ 4 spare bytes, so 2-byte-aligned word reads stay inside).
+    upload(bytes, label) {
+        const size = Math.ceil((bytes.byteLength + 4) / 4) * 4;
+        const b = this.device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, mappedAtCreation: true });
+        new Uint8Array(b.getMappedRange()).set(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        b.unmap();
+        this.buffers.push(b);
+        return b;
+    }
+
+    uniform(size = 16, label) {
+        const b = this.device.createBuffer({ label, size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+        this.buffers.push(b);
+        return b;
+    }
+
+    // A parameter block in the shared uniform arena: values are u32, or f32 when given as {f: x}.
+    param(values) {
+        const slot = { offset: this.paramSize, size: Math.max(16, Math.ceil(values.length / 4) * 16) };
+        const ab = new ArrayBuffer(slot.size);
+        const u = new Uint32Array(ab), f = new Float32Array(ab);
+        values.forEach((v, i) => {
+            if (typeof v === 'object') f[i] = v.f;
+            else u[i] = v >>> 0;
+        });
+        this.paramBytes.push([slot.offset, new Uint8Array(ab)]);
+        this.paramSize += Math.ceil(slot.size / 256) * 256;
+        this.paramSlots.push(slot);
+        return slot;
+    }
+
+    // Uploads the parameter arena and creates the bind groups; call after the last dispatch is made.
+    finalize() {
+        const size = Math.max(256, this.paramSize);
+        this.paramBuffer = this.device.createBuffer({ label: 'params', size, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
+        const all = new Uint8Array(this.paramBuffer.getMappedRange());
+        for (const [off, bytes] of this.paramBytes) all.set(bytes, off);
+        this.paramBuffer.unmap();
+        this.buffers.push(this.paramBuffer);
+        for (const d of this.pending ?? []) d.bind();
+        this.pending = [];
+    }
+
+    dispatch(kind, pipelines, param, buffers, groups) {
+        const d = { kind, pipelines, groups, bindGroup: null };
+        d.bind = () => {
+            const entries = [{ binding: 0, resource: { buffer: this.paramBuffer, offset: param.offset, size: param.size } }];
+            buffers.forEach((b, i) => entries.push({ binding: i + 1, resource: { buffer: b } }));
+            d.bindGroup = this.device.createBindGroup({ layout: this.layout(kind).bgl, entries });
+        };
+        (this.pending ??= []).push(d);
+        return d;
+    }
+
+    // ---------------------------------------------------------------- ops
+
+    // w: { buffer, type, rows (in this part), cols, rowBytes, row0 }; y[t * yStride + row0 + r] (+)= ...
+    matmul(w, x, y, { xStride = w.cols, yStride = w.rows, acc = false, dyn }) {
+        const nChunks = Math.ceil(w.cols / 32);
+        if (w.type !== GgmlType.F32 && w.type !== GgmlType.F16 && w.cols % TYPE_BLOCKS[w.type][0] !== 0)
+            throw new Error(`matrix columns ${w.cols} are not a multiple of the block size`);
+        const p = this.param([w.rows, w.cols, w.rowBytes, w.row0 ?? 0, xStride, yStride, acc ? 1 : 0, nChunks]);
+        const T = this.prefillT;
+        // Decoding: the matvec kernel when the columns allow it (every real model), else T = 1.
+        const vec = w.cols % 32 === 0 && !this.genericOnly;
+        // Prompts: 8 rows x 8 tokens per workgroup (matmul_multi), else the generic T = 8 kernel.
+        const pipes = vec ? [this.matvecPipeline(w.type), this.matvecPipeline(w.type, true)] : [this.matmulPipeline(w.type, 1), this.matmulPipeline(w.type, T)];
+        const rg = Math.ceil(w.rows / 8);
+        return this.dispatch('matmul', (n) => pipes[n === 1 ? 0 : 1], p, [w.buffer, x, y, dyn],
+            (n) => grid(vec ? rg * Math.ceil(n / 8) : w.rows * Math.ceil(n / T)));
+    }
+
+    // table part as in matmul; out (n, cols)
+    getRows(w, ids, out, { dyn }) {
+        const nChunks = Math.ceil(w.cols / 32);
+        const p = this.param([w.rows, w.cols, w.rowBytes, w.row0 ?? 0, nChunks]);
+        const pipe = this.pipeline('get_rows', ['bytes', DEQ[w.type], 'get_rows']);
+        return this.dispatch('get_rows', () => pipe, p, [w.buffer, ids, out, dyn], (n) => grid(Math.ceil((n * nChunks) / 64)));
+    }
+
+    rmsnorm(x, weight, y, { dim, eps, xOff = 0, xStride = dim, dyn }) {
+        const p = this.param([dim, { f: eps }, xOff, xStride]);
+        const pipe = this.pipeline('rmsnorm', ['rmsnorm']);
+        return this.dispatch('rmsnorm', () => pipe, p, [x, weight, y, dyn], (n) => [n, 1]);
+    }
+
+    // cs: (n_tokens, half) vec2 (cos, sin)
+    rope(x, cs, { nHeads, headDim, half, neox, stride = nHeads * headDim, dyn }) {
+        const p = this.param([nHeads, headDim, half, neox ? 1 : 0, stride]);
+        const pipe = this.pipeline('rope', ['rope']);
+        return this.dispatch('rope', () => pipe, p, [x, cs, dyn], (n) => grid(Math.ceil((n * nHeads * half) / 64)));
+    }
+
+    // kv32: an f32 cache (else fp16)
+    // k and v may be one fused qkv buffer (stride, kOff, vOff).
+    kvStore(k, v, kc, vc, pos, { kvDim, kv32 = false, stride = kvDim, kOff = 0, vOff = 0, dyn }) {
+        const p = this.param([kvDim, stride, kOff, vOff]);
+        const pipe = this.pipeline('kv_store', ['kv_store'], 'main', { KV32: kv32 ? 1 : 0 });
+        return this.dispatch('kv_store', () => pipe, p, [k, v, kc, vc, pos, dyn], (n) => grid(Math.ceil((n * kvDim) / 2 / 64)));
+    }
+
+    attention(q, kc, vc, out, pos, { nHeads, nKvHeads, headDim, scale, kv32 = false, qStride = nHeads * headDim, dyn }) {
+        const p = this.param([nHeads, headDim, nHeads / nKvHeads, (nKvHeads * headDim) / 2, { f: scale }, qStride]);
+        const pipe = this.pipeline('attention', ['attention'], 'main', { KV32: kv32 ? 1 : 0 });
+        return this.dispatch('attention', () => pipe, p, [q, kc, vc, out, pos, dyn], (n) => grid(n * nHeads));
+    }
+
+    eltwise(op, a, b, { n, dim = 0, dyn }) {
+        const p = this.param([n, dim]);
+        const pipe = this.pipeline('eltwise', ['eltwise'], op);
+        return this.dispatch('eltwise', () => pipe, p, [a, b, dyn], (t) => grid(Math.ceil((t * n) / 256)));
+    }
+
+    // Encodes dispatches for a batch of n tokens into a compute pass.
+    static encode(pass, dispatches, n) {
+        let last = null;
+        for (const d of dispatches) {
+            const m = d.fixedN ?? n;
+            const p = d.pipelines(m);
+            if (p !== last) pass.setPipeline(p);
+            last = p;
+            pass.setBindGroup(0, d.bindGroup);
+            const [gx, gy] = d.groups(m);
+            pass.dispatchWorkgroups(gx, gy);
+        }
+    }
+
+    destroy() {
+        for (const b of this.buffers) b.destroy();
+        this.buffers = [];
+    }
+}
