@@ -35,7 +35,7 @@ const why = missing();
 if (why && process.env.CHORD_REQUIRE_TESTDATA === '1') throw new Error(`web.demo: ${why}`);
 const skip = why ? `skipped: ${why}` : false;
 
-let tmp, site, model, srv, plainSrv, browser, page;
+let tmp, site, model, model2, srv, plainSrv, browser, page;
 
 before(async () => {
   if (skip) return;
@@ -45,6 +45,10 @@ before(async () => {
   // A small random-weight Llama with Phi-3's vocabulary, whose file carries a chat template.
   execFileSync(chordBin, ['synth', '--vocab', vocab, '-o', model, '--dim', '64', '--layers', '2', '--heads', '4',
     '--kv-heads', '2', '--ffn', '128', '--type', 'f16', '--seed', '7', '--name', 'tiny chat test model'], { stdio: 'pipe' });
+  // and one without a chat template (Llama 2's vocabulary)
+  model2 = join(tmp, 'plain-text.gguf');
+  execFileSync(chordBin, ['synth', '--vocab', vocab.replace('phi-3', 'llama-spm'), '-o', model2, '--dim', '64', '--layers', '1',
+    '--heads', '4', '--kv-heads', '2', '--ffn', '128', '--type', 'f16'], { stdio: 'pipe' });
   writeFileSync(join(tmp, 'notes.txt'), 'this is not a model\n');
   execFileSync(process.execPath, [join(repo, 'web/demo/build.mjs'), '--out', site, '--wasm', wasmDir, '--no-model'], { stdio: 'pipe' });
   const { serve, launch } = await import('./browser.mjs');
@@ -228,6 +232,19 @@ test('a phone-sized screen: one column, drawers, nothing wider than the screen',
   await page.waitForTimeout(300);
   assert.equal(await inView('#sidebar'), false);
   await page.setViewportSize({ width: 1280, height: 800 });
+});
+
+test('a second model: both cached, switched, one deleted', { skip }, async () => {
+  await page.setInputFiles('#file-input', model2);
+  await page.waitForSelector('.model-chip.loaded:has-text("plain-text.gguf")', { timeout: 30_000 });
+  assert.match(await text('#banners'), /no chat template, so it is a plain text model/);
+  assert.equal(await page.locator('#model-list li').count(), 2);
+  await page.click('#model-list li:has-text("tiny-chat.gguf") >> text=Use');
+  await page.waitForSelector('.model-chip.loaded:has-text("tiny-chat.gguf")', { timeout: 30_000 });
+  assert.match(await text('#model-list li.active'), /tiny-chat\.gguf/);
+  await page.click('#model-list li:has-text("plain-text.gguf") >> text=Delete');
+  await page.waitForFunction(() => document.querySelectorAll('#model-list li').length === 1);
+  assert.match(await text('#model-list'), /tiny-chat\.gguf/);
 });
 
 test('without COOP/COEP the page runs single-threaded and says so', { skip }, async () => {

@@ -701,7 +701,7 @@ function describeEnvironment() {
   ];
   $('env-line').textContent = `This browser: ${parts.join(' · ')}.`;
   if (!env.isolated) {
-    banner('This page is not cross-origin isolated (served without COOP/COEP headers), so models run on a single thread. Serve it with `node tools/serve-demo.mjs` for threads.', 'note', 'isolation');
+    banner('This page is not cross-origin isolated (served without COOP/COEP headers), so models run on a single thread. Serve it with node tools/serve-demo.mjs (or any server sending those headers) for threads.', 'note', 'isolation');
   }
 }
 
