@@ -110,15 +110,23 @@ test('a synthesized model loads from a file, with its details and in the cache l
 });
 
 test('a message streams an answer with tokens/s and time to first token', { skip }, async () => {
-  await setSetting('maxTokens', 40);
+  await setSetting('maxTokens', 64);
   await setSetting('seed', 1);
+  // Records the answer's lengths while it is being written, to see it grow piece by piece.
+  await page.evaluate(() => {
+    window.seenLengths = new Set();
+    new MutationObserver(() => {
+      const body = document.querySelector('.msg.assistant.streaming .msg-body');
+      if (body?.textContent) window.seenLengths.add(body.textContent.length);
+    }).observe(document.getElementById('messages'), { subtree: true, childList: true, characterData: true });
+  });
   await page.fill('#prompt', 'Hello there, who are you?');
   await page.keyboard.press('Enter');
   await page.waitForSelector('.msg.user');
   assert.equal(await text('.msg.user .msg-body'), 'Hello there, who are you?');
-  // Streaming: the answer is on the page and growing before the generation ends.
-  await page.waitForFunction(() => document.querySelector('.msg.assistant.streaming .msg-body')?.textContent.length > 0);
   await waitAnswerDone();
+  const seen = await page.evaluate(() => window.seenLengths.size);
+  assert.ok(seen >= 2, `the answer grew in ${seen} steps while streaming`);
   const stats = await text('.msg.assistant .stats');
   assert.match(stats, /[\d.]+ tok\/s · TTFT \d+ ms · \d+ tokens/);
   assert.ok((await text('.msg.assistant .msg-body')).length > 0);
