@@ -50,6 +50,12 @@ before(async () => {
   execFileSync(chordBin, ['synth', '--vocab', vocab.replace('phi-3', 'llama-spm'), '-o', model2, '--dim', '64', '--layers', '1',
     '--heads', '4', '--kv-heads', '2', '--ffn', '128', '--type', 'f16'], { stdio: 'pipe' });
   writeFileSync(join(tmp, 'notes.txt'), 'this is not a model\n');
+  // the same file claiming an architecture wasm-chord does not run
+  const bytes = readFileSync(model2);
+  const at = bytes.indexOf('general.architecture') + 'general.architecture'.length + 4 + 8;
+  assert.equal(bytes.toString('latin1', at, at + 5), 'llama');
+  bytes.write('mamba', at, 'latin1');
+  writeFileSync(join(tmp, 'mamba.gguf'), bytes);
   execFileSync(process.execPath, [join(repo, 'web/demo/build.mjs'), '--out', site, '--wasm', wasmDir, '--no-model'], { stdio: 'pipe' });
   const { serve, launch } = await import('./browser.mjs');
   srv = await serve({ dir: site });
@@ -92,6 +98,14 @@ test('a file that is not a GGUF gets a clear error', { skip }, async () => {
   await page.waitForSelector('.banner.error');
   assert.match(await text('.banner.error'), /not a GGUF file/);
   assert.equal(await text('#model-chip'), 'No model loaded');
+  await page.click('.banner.error .link-btn');
+});
+
+test('an unsupported architecture gets a clear error before anything is copied', { skip }, async () => {
+  await page.setInputFiles('#file-input', join(tmp, 'mamba.gguf'));
+  await page.waitForSelector('.banner.error');
+  assert.match(await text('.banner.error'), /Unsupported architecture "mamba"/);
+  assert.equal(await page.locator('#model-list li').count(), 0);
   await page.click('.banner.error .link-btn');
 });
 
