@@ -56,7 +56,7 @@ before(async () => {
   assert.equal(bytes.toString('latin1', at, at + 5), 'llama');
   bytes.write('mamba', at, 'latin1');
   writeFileSync(join(tmp, 'mamba.gguf'), bytes);
-  execFileSync(process.execPath, [join(repo, 'web/demo/build.mjs'), '--out', site, '--wasm', wasmDir, '--no-model'], { stdio: 'pipe' });
+  execFileSync(process.execPath, [join(repo, 'web/demo/build.mjs'), '--out', site, '--wasm', wasmDir, '--model', model2], { stdio: 'pipe' });
   const { serve, launch } = await import('./browser.mjs');
   srv = await serve({ dir: site });
   plainSrv = await serve({ dir: site, isolation: false });
@@ -256,15 +256,17 @@ test('a phone-sized screen: one column, drawers, nothing wider than the screen',
   await page.setViewportSize({ width: 1280, height: 800 });
 });
 
-test('a second model: both cached, switched, one deleted', { skip }, async () => {
-  await page.setInputFiles('#file-input', model2);
-  await page.waitForSelector('.model-chip.loaded:has-text("plain-text.gguf")', { timeout: 30_000 });
+test('a second model by URL ("Try the demo model"): both cached, switched, one deleted', { skip }, async () => {
+  const progress = page.waitForSelector('#progress:not([hidden])');
+  await page.click('#demo-model');
+  await progress;
+  await page.waitForSelector('.model-chip.loaded:has-text("wasm-chord synthetic")', { timeout: 30_000 });
   assert.match(await text('#banners'), /no chat template, so it is a plain text model/);
   assert.equal(await page.locator('#model-list li').count(), 2);
   await page.click('#model-list li:has-text("tiny-chat.gguf") >> text=Use');
   await page.waitForSelector('.model-chip.loaded:has-text("tiny-chat.gguf")', { timeout: 30_000 });
   assert.match(await text('#model-list li.active'), /tiny-chat\.gguf/);
-  await page.click('#model-list li:has-text("plain-text.gguf") >> text=Delete');
+  await page.click('#model-list li:has-text("wasm-chord synthetic") >> text=Delete');
   await page.waitForFunction(() => document.querySelectorAll('#model-list li').length === 1);
   assert.match(await text('#model-list'), /tiny-chat\.gguf/);
 });
