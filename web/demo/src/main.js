@@ -571,6 +571,11 @@ function bindEvents() {
     ev.preventDefault();
     const text = prompt.value.trim();
     if (!text || state.generating) return;
+    if (!state.engine) {
+      // keep what was typed
+      banner(state.loading ? 'The model is still loading.' : 'Load a model first: open a .gguf file, paste a URL, or try the demo model.', 'error', 'no-model');
+      return;
+    }
     prompt.value = '';
     autoGrow(prompt);
     send(text);
