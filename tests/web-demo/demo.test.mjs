@@ -91,6 +91,18 @@ test('the page opens, cross-origin isolated, with nothing loaded', { skip }, asy
   assert.match(await text('#empty'), /Chat with a language model/);
   assert.match(await text('#env-line'), /multi-threaded/);
   assert.match(await text('#cache-note'), /cached in this browser/i);
+  // Shift+Enter is a new line; Enter sends, which without a model says what to do.
+  await page.click('#prompt');
+  await page.keyboard.type('first line');
+  await page.keyboard.press('Shift+Enter');
+  await page.keyboard.type('second line');
+  assert.equal(await page.inputValue('#prompt'), 'first line\nsecond line');
+  await page.keyboard.press('Enter');
+  assert.match(await text('.banner.error'), /Load a model first/);
+  assert.equal(await page.locator('.msg').count(), 0);
+  assert.equal(await page.inputValue('#prompt'), 'first line\nsecond line', 'what was typed is kept');
+  await page.fill('#prompt', '');
+  await page.click('.banner.error .link-btn');
 });
 
 test('a file that is not a GGUF gets a clear error', { skip }, async () => {

@@ -191,11 +191,17 @@ function formatStats(st) {
   return parts.join(' · ');
 }
 
+// A plain text answer as shown: no leading blank space, deep indentation (fortunes indent with runs
+// of spaces) shortened so it reads on a phone. The text itself is kept as written.
+function plainDisplay(text) {
+  return text.trimStart().replace(/^[ \t]{3,}/gm, '   ');
+}
+
 function messageView(msg, index) {
   const isUser = msg.role === 'user';
   const body = el('div', { className: 'msg-body' });
   if (isUser) body.textContent = msg.content;
-  else if (msg.plain) body.textContent = msg.content.trimStart();
+  else if (msg.plain) body.textContent = plainDisplay(msg.content);
   else body.innerHTML = renderMarkdown(msg.content);
   if (msg.plain) body.classList.add('plain');
   const node = el('article', { className: `msg ${msg.role}`, ariaLabel: isUser ? 'You' : 'Assistant' },
@@ -297,7 +303,7 @@ async function answer(conv) {
   let pending = false;
   const paint = () => {
     pending = false;
-    if (msg.plain) body.textContent = msg.content.trimStart();
+    if (msg.plain) body.textContent = plainDisplay(msg.content);
     else body.innerHTML = renderMarkdown(msg.content);
     scrollToEnd();
   };
@@ -571,6 +577,11 @@ function bindEvents() {
     ev.preventDefault();
     const text = prompt.value.trim();
     if (!text || state.generating) return;
+    if (!state.engine) {
+      // keep what was typed
+      banner(state.loading ? 'The model is still loading.' : 'Load a model first: open a .gguf file, paste a URL, or try the demo model.', 'error', 'no-model');
+      return;
+    }
     prompt.value = '';
     autoGrow(prompt);
     send(text);
