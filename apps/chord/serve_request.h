@@ -37,8 +37,8 @@ enum class Endpoint { Chat, Completion };
 
 struct CompletionRequest {
     Endpoint endpoint = Endpoint::Chat;
-    std::vector<chat::Message> messages;  // chat
-    std::string prompt;                   // completion, as text ...
+    std::vector<chat::Message> messages;         // chat
+    std::string prompt;                          // completion, as text ...
     std::vector<tokenizer::TokenId> prompt_ids;  // ... or as token ids (then prompt is empty)
     bool prompt_is_ids = false;
     bool echo = false;  // completion: the answer starts with the prompt
