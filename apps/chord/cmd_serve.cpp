@@ -278,6 +278,7 @@ class Server {
     // usage and the finish reason (nullptr when the client went away).
     const char* generate(Job& job, serve::Usage& usage, const runtime::Generator::Callback& on_piece) {
         runtime::Generator& gen = job.lease->slot().gen;
+        if (!job.request.cache_prompt) job.lease->slot().ctx.clear();
         gen.set_sampler(job.request.sampler);
         const runtime::GenerateStats stats = gen.run(job.prompt, job.request.generate, on_piece);
         usage.prompt_tokens = stats.prompt_tokens;

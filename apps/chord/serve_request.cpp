@@ -226,6 +226,7 @@ CompletionRequest parse_request(std::string_view text, Endpoint endpoint, size_t
         r.echo = boolean(body, "echo", false);
     }
     r.stream = boolean(body, "stream", false);
+    r.cache_prompt = boolean(body, "cache_prompt", true);
     if (const json* so = field(body, "stream_options"); so != nullptr) {
         if (!so->is_object())
             throw bad("stream_options", "'stream_options' must be an object", "invalid_type");
