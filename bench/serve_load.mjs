@@ -58,7 +58,9 @@ const prompts = ["Once upon a time", "The capital of", "Write a poem about", "He
   "Ingredients:", "Q: why is the sky blue?\nA:"];
 const shapes = [];
 for (const [i, p] of prompts.entries()) {
-  const sampling = i % 2 ? { temperature: 0 } : { temperature: 0.9, seed: 100 + i };
+  // Seeded answers evaluate their prompt afresh (cache_prompt: false): a cached prefix can change the
+  // last bits of the logits, enough to change a random draw. Greedy ones use the slots' caches.
+  const sampling = i % 2 ? { temperature: 0 } : { temperature: 0.9, seed: 100 + i, cache_prompt: false };
   shapes.push({ kind: "completion", body: { model: "m", prompt: p, max_tokens: MAX, ...sampling } });
   shapes.push({ kind: "chat", body: { model: "m", messages: [{ role: "user", content: p }], max_tokens: MAX,
     ...sampling } });

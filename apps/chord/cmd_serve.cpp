@@ -7,17 +7,17 @@
 // fails once the peer has closed. The same server can serve the web demo (--static, default web/dist)
 // at / with the COOP/COEP headers that SharedArrayBuffer (wasm threads) needs. Ctrl-C or SIGTERM stops
 // it. POSIX only (the CLI is native).
-#include <CLI/CLI.hpp>
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 #include <pthread.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <memory>
@@ -75,10 +75,9 @@ class Server {
           tok_(tokenizer::Tokenizer::from_gguf(model_->file())),
           tmpl_(chat::Template::from_gguf(model_->file(), o.chat_template)),
           pool_(model_, tok_, slot_context_options(o), o.parallel, o.max_queue) {
-        model_id_ = !o.alias.empty() ? o.alias
-                    : o.model.path.empty()
-                        ? std::string("demo")
-                        : std::filesystem::path(o.model.path).filename().string();
+        model_id_ = !o.alias.empty()       ? o.alias
+                    : o.model.path.empty() ? std::string("demo")
+                                           : std::filesystem::path(o.model.path).filename().string();
         static_dir_ = o.no_static ? "" : o.static_dir.empty() ? default_static_dir() : o.static_dir;
         if (!static_dir_.empty() && !std::filesystem::is_directory(static_dir_))
             throw Error(ErrorCode::InvalidArgument, "--static " + static_dir_ + " is not a directory");
@@ -112,7 +111,8 @@ class Server {
         runtime::ContextOptions c = context_options(o.model);
         if (c.threads == 0) {  // share the cores between the slots
             const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-            c.threads = static_cast<int>(std::max(1u, cores / static_cast<unsigned>(std::max(1, o.parallel))));
+            c.threads =
+                static_cast<int>(std::max(1u, cores / static_cast<unsigned>(std::max(1, o.parallel))));
         }
         return c;
     }
@@ -148,26 +148,29 @@ class Server {
         http_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
             if (!res.body.empty()) return;
             if (res.status == 404)
-                send_error(res, ApiError(404, "no such route: " + req.method + " " + req.path, "", "not_found"));
+                send_error(res,
+                           ApiError(404, "no such route: " + req.method + " " + req.path, "", "not_found"));
             else if (res.status == 413)
                 send_error(res, ApiError(413, "the request body is too large", "", "payload_too_large"));
             else
                 send_error(res, ApiError(res.status, "the request could not be handled (HTTP " +
                                                          std::to_string(res.status) + ")"));
         });
-        http_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-            std::string what = "internal error";
-            try {
-                std::rethrow_exception(ep);
-            } catch (const std::exception& e) {
-                what = e.what();
-            } catch (...) {
-            }
-            send_error(res, ApiError(500, what));
-        });
+        http_.set_exception_handler(
+            [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+                std::string what = "internal error";
+                try {
+                    std::rethrow_exception(ep);
+                } catch (const std::exception& e) {
+                    what = e.what();
+                } catch (...) {
+                }
+                send_error(res, ApiError(500, what));
+            });
         if (options_.verbose)
             http_.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-                std::fprintf(stderr, "chord serve: %s %s -> %d\n", req.method.c_str(), req.path.c_str(), res.status);
+                std::fprintf(stderr, "chord serve: %s %s -> %d\n", req.method.c_str(), req.path.c_str(),
+                             res.status);
             });
 
         http_.Options(".*", [](const httplib::Request&, httplib::Response& res) {
@@ -189,7 +192,8 @@ class Server {
                                 {"object", "model"},
                                 {"created", static_cast<int64_t>(std::time(nullptr))},
                                 {"owned_by", "wasm-chord"}};
-            res.set_content(json{{"object", "list"}, {"data", json::array({model})}}.dump(), "application/json");
+            res.set_content(json{{"object", "list"}, {"data", json::array({model})}}.dump(),
+                            "application/json");
         };
         http_.Get("/v1/models", models);
         http_.Get("/models", models);
@@ -232,23 +236,27 @@ class Server {
         }
         job->lease = pool_.acquire(job->prompt);
         if (!job->lease)
-            return send_error(res, ApiError(503, "the server is busy (every slot is generating and the queue is "
-                                                 "full); retry later",
+            return send_error(res, ApiError(503,
+                                            "the server is busy (every slot is generating and the queue is "
+                                            "full); retry later",
                                             "", "overloaded"));
         job->header = serve::new_answer(endpoint, model_id_);
-        if (job->request.echo && job->request.prompt_is_ids) job->request.prompt = tok_.decode(job->prompt, true);
+        if (job->request.echo && job->request.prompt_is_ids)
+            job->request.prompt = tok_.decode(job->prompt, true);
         if (job->request.stream) {
             res.set_header("Cache-Control", "no-cache");
             res.set_header("X-Accel-Buffering", "no");  // proxies such as nginx: pass each event on at once
-            res.set_chunked_content_provider("text/event-stream", [this, job](size_t, httplib::DataSink& sink) {
-                stream(*job, sink);
-                return true;
-            });
+            res.set_chunked_content_provider("text/event-stream",
+                                             [this, job](size_t, httplib::DataSink& sink) {
+                                                 stream(*job, sink);
+                                                 return true;
+                                             });
         } else {
-            res.set_chunked_content_provider("application/json", [this, job](size_t, httplib::DataSink& sink) {
-                whole(*job, sink);
-                return true;
-            });
+            res.set_chunked_content_provider("application/json",
+                                             [this, job](size_t, httplib::DataSink& sink) {
+                                                 whole(*job, sink);
+                                                 return true;
+                                             });
         }
     }
 
@@ -257,7 +265,8 @@ class Server {
             try {
                 return runtime::chat_prompt(tok_, tmpl_, r.messages);
             } catch (const Error& e) {
-                throw ApiError(400, std::string("the chat template cannot render these messages: ") + e.what(),
+                throw ApiError(400,
+                               std::string("the chat template cannot render these messages: ") + e.what(),
                                "messages");
             }
         }
@@ -269,6 +278,7 @@ class Server {
     // usage and the finish reason (nullptr when the client went away).
     const char* generate(Job& job, serve::Usage& usage, const runtime::Generator::Callback& on_piece) {
         runtime::Generator& gen = job.lease->slot().gen;
+        if (!job.request.cache_prompt) job.lease->slot().ctx.clear();
         gen.set_sampler(job.request.sampler);
         const runtime::GenerateStats stats = gen.run(job.prompt, job.request.generate, on_piece);
         usage.prompt_tokens = stats.prompt_tokens;
@@ -276,12 +286,16 @@ class Server {
         if (stats.stop_reason == runtime::StopReason::EndOfGeneration && usage.completion_tokens > 0)
             --usage.completion_tokens;  // the end-of-generation token is not part of the answer
         if (options_.verbose)
-            std::fprintf(stderr, "chord serve: %s: prompt %u tokens (%u cached), generated %u at %.1f tok/s, stop: %s\n",
-                         job.header.id.c_str(), stats.prompt_tokens, stats.prompt_tokens_cached,
-                         stats.generated_tokens, stats.generation_tokens_per_second(),
-                         stats.stop_reason == runtime::StopReason::Callback ? "client gone"
-                                                                             : runtime::stop_reason_name(stats.stop_reason));
-        if (stats.stop_reason == runtime::StopReason::Callback || stats.stop_reason == runtime::StopReason::Aborted)
+            std::fprintf(
+                stderr,
+                "chord serve: %s: prompt %u tokens (%u cached), generated %u at %.1f tok/s, stop: %s\n",
+                job.header.id.c_str(), stats.prompt_tokens, stats.prompt_tokens_cached,
+                stats.generated_tokens, stats.generation_tokens_per_second(),
+                stats.stop_reason == runtime::StopReason::Callback
+                    ? "client gone"
+                    : runtime::stop_reason_name(stats.stop_reason));
+        if (stats.stop_reason == runtime::StopReason::Callback ||
+            stats.stop_reason == runtime::StopReason::Aborted)
             return nullptr;
         return serve::finish_reason(stats.stop_reason);
     }
@@ -368,7 +382,8 @@ void serve_until_signal(Server& server, const sigset_t& signals) {
                 server.stop();
                 // Generations are aborted and no connection is accepted any more, but httplib's workers
                 // wait out the keep-alive timeout of idle connections: give them a moment, then leave.
-                for (int i = 0; i < 10 && !done.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                for (int i = 0; i < 10 && !done.load(); ++i)
+                    std::this_thread::sleep_for(std::chrono::milliseconds(50));
                 if (!done.load()) std::_Exit(0);
                 return;
             }
@@ -389,14 +404,16 @@ void serve_until_signal(Server& server, const sigset_t& signals) {
 
 void register_serve(CLI::App& app) {
     auto o = std::make_shared<ServeOptions>();
-    CLI::App* cmd = app.add_subcommand("serve", "Serve the model over HTTP with OpenAI's API (and the web demo)");
+    CLI::App* cmd =
+        app.add_subcommand("serve", "Serve the model over HTTP with OpenAI's API (and the web demo)");
     add_model_options(*cmd, o->model);
     cmd->add_option("--host", o->host, "Address to listen on")->capture_default_str();
     cmd->add_option("--port", o->port, "Port to listen on (0: any free one, printed at start)")
         ->capture_default_str()
         ->check(CLI::Range(0, 65535));
     cmd->add_option("--api-key", o->api_key, "Require 'Authorization: Bearer KEY' on the API routes");
-    cmd->add_option("--parallel", o->parallel, "Slots: requests generated at once, each with its own KV cache")
+    cmd->add_option("--parallel", o->parallel,
+                    "Slots: requests generated at once, each with its own KV cache")
         ->capture_default_str()
         ->check(CLI::Range(1, 64));
     cmd->add_option("--max-queue", o->max_queue, "Requests that may wait for a slot; more get 503")

@@ -11,7 +11,8 @@ namespace chord::cli::serve {
 
 using nlohmann::json;
 
-ApiError::ApiError(int status_, std::string message_, std::string param_, std::string code_, std::string type_)
+ApiError::ApiError(int status_, std::string message_, std::string param_, std::string code_,
+                   std::string type_)
     : status(status_),
       message(std::move(message_)),
       type(type_.empty() ? (status_ >= 500 ? "server_error" : "invalid_request_error") : std::move(type_)),
@@ -28,7 +29,8 @@ std::string error_body(const ApiError& e) {
 
 namespace {
 
-ApiError bad(const std::string& param, const std::string& message, const std::string& code = "invalid_value") {
+ApiError bad(const std::string& param, const std::string& message,
+             const std::string& code = "invalid_value") {
     return ApiError(400, message, param, code);
 }
 
@@ -58,7 +60,8 @@ bool boolean(const json& body, const char* name, bool fallback) {
     const json* v = field(body, name);
     if (v == nullptr) return fallback;
     if (!v->is_boolean())
-        throw bad(name, std::string("'") + name + "' must be a boolean, not " + type_name(*v), "invalid_type");
+        throw bad(name, std::string("'") + name + "' must be a boolean, not " + type_name(*v),
+                  "invalid_type");
     return v->get<bool>();
 }
 
@@ -85,7 +88,8 @@ std::string message_content(const json& content, size_t index) {
     const std::string param = "messages[" + std::to_string(index) + "].content";
     if (content.is_string()) return content.get<std::string>();
     if (content.is_null()) return "";
-    if (!content.is_array()) throw bad(param, "'" + param + "' must be a string or an array of parts", "invalid_type");
+    if (!content.is_array())
+        throw bad(param, "'" + param + "' must be a string or an array of parts", "invalid_type");
     std::string text;
     for (const json& part : content) {
         if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") ||
@@ -111,7 +115,8 @@ void parse_messages(const json& body, CompletionRequest& r) {
         std::string name = role->get<std::string>();
         if (name == "developer") name = "system";  // OpenAI's newer name for system instructions
         if (name != "system" && name != "user" && name != "assistant" && name != "tool")
-            throw bad(param + ".role", "'" + param + ".role' must be system, developer, user, assistant or tool");
+            throw bad(param + ".role",
+                      "'" + param + ".role' must be system, developer, user, assistant or tool");
         const auto content = m.find("content");
         r.messages.push_back({name, content == m.end() ? "" : message_content(*content, i)});
     }
@@ -148,11 +153,13 @@ std::vector<std::string> parse_stop(const json& body) {
     const json* stop = field(body, "stop");
     if (stop == nullptr) return {};
     if (stop->is_string()) return {stop->get<std::string>()};
-    if (!stop->is_array()) throw bad("stop", "'stop' must be a string or an array of strings", "invalid_type");
+    if (!stop->is_array())
+        throw bad("stop", "'stop' must be a string or an array of strings", "invalid_type");
     if (stop->size() > 4) throw bad("stop", "'stop' holds at most 4 strings");
     std::vector<std::string> out;
     for (const json& s : *stop) {
-        if (!s.is_string()) throw bad("stop", "'stop' must be a string or an array of strings", "invalid_type");
+        if (!s.is_string())
+            throw bad("stop", "'stop' must be a string or an array of strings", "invalid_type");
         out.push_back(s.get<std::string>());
     }
     return out;
@@ -192,7 +199,8 @@ void refuse_unsupported(const json& body) {
     if (const json* f = field(body, "response_format");
         f != nullptr && !(f->is_object() && f->value("type", "") == "text"))
         throw bad("response_format", "only response_format {\"type\": \"text\"} is supported");
-    if (const json* s = field(body, "suffix"); s != nullptr && !(s->is_string() && s->get<std::string>().empty()))
+    if (const json* s = field(body, "suffix");
+        s != nullptr && !(s->is_string() && s->get<std::string>().empty()))
         throw bad("suffix", "suffix is not supported");
 }
 
@@ -203,7 +211,8 @@ CompletionRequest parse_request(std::string_view text, Endpoint endpoint, size_t
     try {
         body = json::parse(text);
     } catch (const json::exception& e) {
-        throw ApiError(400, std::string("the request body is not valid JSON: ") + e.what(), "", "invalid_json");
+        throw ApiError(400, std::string("the request body is not valid JSON: ") + e.what(), "",
+                       "invalid_json");
     }
     if (!body.is_object()) throw ApiError(400, "the request body must be a JSON object", "", "invalid_json");
 
@@ -217,8 +226,10 @@ CompletionRequest parse_request(std::string_view text, Endpoint endpoint, size_t
         r.echo = boolean(body, "echo", false);
     }
     r.stream = boolean(body, "stream", false);
+    r.cache_prompt = boolean(body, "cache_prompt", true);
     if (const json* so = field(body, "stream_options"); so != nullptr) {
-        if (!so->is_object()) throw bad("stream_options", "'stream_options' must be an object", "invalid_type");
+        if (!so->is_object())
+            throw bad("stream_options", "'stream_options' must be an object", "invalid_type");
         r.include_usage = boolean(*so, "include_usage", false);
     }
 

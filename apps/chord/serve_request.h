@@ -37,13 +37,17 @@ enum class Endpoint { Chat, Completion };
 
 struct CompletionRequest {
     Endpoint endpoint = Endpoint::Chat;
-    std::vector<chat::Message> messages;  // chat
-    std::string prompt;                   // completion, as text ...
+    std::vector<chat::Message> messages;         // chat
+    std::string prompt;                          // completion, as text ...
     std::vector<tokenizer::TokenId> prompt_ids;  // ... or as token ids (then prompt is empty)
     bool prompt_is_ids = false;
     bool echo = false;  // completion: the answer starts with the prompt
     bool stream = false;
     bool include_usage = false;  // stream_options.include_usage
+    // llama.cpp's extension: reuse the slot's cached prefix of the prompt (default). Off, the prompt is
+    // evaluated afresh, so a seeded answer is bit-for-bit the one a fresh `chord run` gives (the last
+    // prompt token alone vs. in a batch can differ in the last bits, enough to change a random draw).
+    bool cache_prompt = true;
     sample::Params sampler;
     runtime::GenerateOptions generate;
 };

@@ -50,7 +50,10 @@ json chunk_choice(const AnswerHeader& h, std::string_view text, bool with_role, 
     json delta = json::object();
     if (with_role) delta["role"] = "assistant";
     if (finish == nullptr) delta["content"] = text;
-    return {{"index", 0}, {"delta", std::move(delta)}, {"logprobs", nullptr}, {"finish_reason", finish_json(finish)}};
+    return {{"index", 0},
+            {"delta", std::move(delta)},
+            {"logprobs", nullptr},
+            {"finish_reason", finish_json(finish)}};
 }
 
 }  // namespace
@@ -67,8 +70,9 @@ AnswerHeader new_answer(Endpoint endpoint, std::string model) {
     AnswerHeader h;
     h.endpoint = endpoint;
     h.id = std::string(endpoint == Endpoint::Chat ? "chatcmpl-" : "cmpl-") + id;
-    h.created = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-                    .count();
+    h.created =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     h.model = std::move(model);
     return h;
 }
@@ -83,7 +87,8 @@ const char* finish_reason(runtime::StopReason reason) {
     }
 }
 
-std::string answer_body(const AnswerHeader& h, std::string_view text, const char* finish, const Usage& usage) {
+std::string answer_body(const AnswerHeader& h, std::string_view text, const char* finish,
+                        const Usage& usage) {
     json j = base(h, false);
     json choice;
     if (h.endpoint == Endpoint::Completion)

@@ -12,7 +12,8 @@ namespace chord::cli::serve {
 SlotPool::SlotPool(const std::shared_ptr<const model::Model>& model, const tokenizer::Tokenizer& tok,
                    const runtime::ContextOptions& options, int n_slots, size_t max_queue)
     : max_queue_(max_queue) {
-    for (int i = 0; i < std::max(1, n_slots); ++i) slots_.push_back(std::make_unique<Slot>(model, tok, options));
+    for (int i = 0; i < std::max(1, n_slots); ++i)
+        slots_.push_back(std::make_unique<Slot>(model, tok, options));
 }
 
 std::unique_ptr<SlotPool::Lease> SlotPool::acquire(std::span<const tokenizer::TokenId> prompt) {
@@ -40,7 +41,8 @@ std::unique_ptr<SlotPool::Lease> SlotPool::acquire(std::span<const tokenizer::To
         const size_t prefix = static_cast<size_t>(
             std::mismatch(held.begin(), held.begin() + static_cast<std::ptrdiff_t>(n), prompt.begin()).first -
             held.begin());
-        if (best == nullptr || prefix > best_prefix || (prefix == best_prefix && s->last_used < best->last_used)) {
+        if (best == nullptr || prefix > best_prefix ||
+            (prefix == best_prefix && s->last_used < best->last_used)) {
             best = s.get();
             best_prefix = prefix;
         }
@@ -55,7 +57,8 @@ void SlotPool::release(Slot& slot) {
     {
         std::lock_guard lock(mutex_);
         slot.busy = false;
-        idle = queue_.empty() && std::none_of(slots_.begin(), slots_.end(), [](const auto& s) { return s->busy; });
+        idle = queue_.empty() &&
+               std::none_of(slots_.begin(), slots_.end(), [](const auto& s) { return s->busy; });
     }
     cv_.notify_all();
 #ifdef __GLIBC__
@@ -81,7 +84,8 @@ SlotPool::Status SlotPool::status() {
     std::lock_guard lock(mutex_);
     Status s;
     s.slots = slots_.size();
-    s.busy = static_cast<size_t>(std::count_if(slots_.begin(), slots_.end(), [](const auto& x) { return x->busy; }));
+    s.busy = static_cast<size_t>(
+        std::count_if(slots_.begin(), slots_.end(), [](const auto& x) { return x->busy; }));
     s.queued = queue_.size();
     return s;
 }
