@@ -56,6 +56,37 @@ chat_reference() {
 }
 chat_reference
 
+# WebGPU tests (tests/webgpu): Dawn for node (npm webgpu, pinned by tests/webgpu/package-lock.json) and
+# Mesa 25's lavapipe, extracted from bookworm-backports' mesa-vulkan-drivers into testdata/lavapipe with
+# an ICD file pointing at it by absolute path (Debian 12's own Mesa 22 lavapipe is too old for Dawn).
+# SwiftShader comes with Debian's chromium (tools/install-deps.sh). Redone only when missing.
+webgpu_deps() {
+  local dir="$root/tests/webgpu" have want ver d lvp="$testdata/lavapipe"
+  want="$(node -p 'require(process.argv[1] + "/package.json").dependencies.webgpu' "$dir")"
+  have="$(node -p 'try { require(process.argv[1] + "/node_modules/webgpu/package.json").version } catch { "" }' "$dir")"
+  if [[ "$have" != "$want" ]]; then
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
+  fi
+  [[ -f "$lvp/lvp_icd.json" ]] && return 0
+  ver="$(apt-cache madison mesa-vulkan-drivers 2>/dev/null | awk '/bookworm-backports/ { print $3; exit }')"
+  if [[ -z "$ver" ]]; then
+    echo "fetch-testdata: no mesa-vulkan-drivers in bookworm-backports (tools/install-deps.sh adds it); the lavapipe WebGPU tests will skip" >&2
+    return 0
+  fi
+  d="$(mktemp -d)"
+  (cd "$d" && apt-get download -qq "mesa-vulkan-drivers=$ver" >/dev/null 2>&1) || true
+  if compgen -G "$d/mesa-vulkan-drivers_*.deb" >/dev/null; then
+    rm -rf "$lvp" && mkdir -p "$lvp"
+    dpkg-deb -x "$d"/mesa-vulkan-drivers_*.deb "$lvp/root"
+    sed "s#\"library_path\": \"[^\"]*\"#\"library_path\": \"$lvp/root/usr/lib/x86_64-linux-gnu/libvulkan_lvp.so\"#" \
+      "$lvp/root/usr/share/vulkan/icd.d/lvp_icd.json" >"$lvp/lvp_icd.json"
+  else
+    echo "fetch-testdata: could not download mesa-vulkan-drivers=$ver; the lavapipe WebGPU tests will skip" >&2
+  fi
+  rm -rf "$d"
+}
+webgpu_deps
+
 # The official OpenAI client (npm `openai`, pinned by tests/serve/package-lock.json) that drives
 # `chord serve` in tests/serve and bench/serve_load.mjs.
 serve_client() {

@@ -27,7 +27,9 @@ export interface LoadOptions {
   kvType?: 'f16' | 'f32';
   /** 'auto' picks 'threaded' when SharedArrayBuffer is usable (cross-origin isolated page, node). */
   build?: 'auto' | 'threaded' | 'single';
-  /** 'auto' and 'webgpu' resolve to 'cpu' for now; info.backend says which ran. */
+  /** 'webgpu': the forward pass on the GPU (tokenizer and sampler stay in wasm); 'auto': the GPU when a
+   * hardware WebGPU adapter runs the model. Otherwise the CPU: info.backend says which runs and
+   * info.backendReason why the GPU does not. */
   backend?: 'auto' | 'cpu' | 'webgpu';
   onProgress?: (progress: LoadProgress) => void;
   /** The largest single allocation the file is split into (default 1 GiB; one wasm allocation cannot
@@ -56,6 +58,10 @@ export interface ModelInfo {
   build: 'threaded' | 'single';
   backend: 'cpu' | 'webgpu';
   requestedBackend: 'auto' | 'cpu' | 'webgpu';
+  /** Why the CPU runs although WebGPU was asked for (or 'auto' allowed it). */
+  backendReason?: string | null;
+  /** The WebGPU adapter, when backend is 'webgpu'. */
+  gpuAdapter?: string;
 }
 
 export interface GenerateOptions {
@@ -110,8 +116,14 @@ export class Chord {
   tokenize(text: string, options?: { addSpecial?: boolean; parseSpecial?: boolean }): Promise<number[]>;
   detokenize(tokens: ArrayLike<number>, options?: { removeSpecial?: boolean; unparseSpecial?: boolean }): Promise<string>;
   complete(prompt: string, options?: GenerateOptions): AsyncGenerator<string, void, undefined>;
-  chat(messages: ChatMessage[], options?: ChatOptions): AsyncGenerator<string, void, undefined>;
+  /** Also OpenAI's chat.completions.create (types in openai.d.ts). */
+  readonly chat: ((messages: ChatMessage[], options?: ChatOptions) => AsyncGenerator<string, void, undefined>) &
+    { completions: import('./openai').ChatCompletions };
+  readonly completions: import('./openai').Completions;
+  readonly models: import('./openai').Models;
   unload(): Promise<void>;
 }
+
+export { APIError, BadRequestError, APIUserAbortError } from './openai';
 
 export default Chord;

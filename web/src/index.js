@@ -3,6 +3,8 @@
 // build when the page is cross-origin isolated (the single-threaded one otherwise), streams the model
 // into the wasm heap, and returns a Chord whose complete() and chat() are async iterators of text.
 
+import { installOpenAI } from './openai.js';
+
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 
 /** Errors of wasm-chord: `code` is FORMAT, IO, UNSUPPORTED, INVALID_ARGUMENT, MISSING, OUT_OF_MEMORY,
@@ -133,7 +135,8 @@ export class Chord {
   /**
    * Loads a GGUF model. source: a File or Blob, a URL (string or URL), a Response, an ArrayBuffer or
    * typed array, or a file path (node). Options: threads, nCtx, nBatch, build ('auto' | 'threaded' |
-   * 'single'), backend ('auto' | 'cpu' | 'webgpu'; today always the CPU), onProgress({loaded, total}),
+   * 'single'), backend ('auto' | 'cpu' | 'webgpu': the forward pass on the GPU where WebGPU can run the model, else the CPU,
+   * with the reason in info.backendReason), onProgress({loaded, total}),
    * signal (AbortSignal), chunkSize (largest single allocation for the file, default 1 GiB).
    */
   static async load(source, options = {}) {
@@ -158,10 +161,10 @@ export class Chord {
     try {
       await chord.#request({ op: 'init', build, control: control ? control.buffer : null });
       const info = await chord.#request(
-        { op: 'load', source: desc, threads, nCtx: options.nCtx || 0, nBatch: options.nBatch || 0, kvType: options.kvType, chunkSize: options.chunkSize || 0 },
+        { op: 'load', source: desc, threads, nCtx: options.nCtx || 0, nBatch: options.nBatch || 0, kvType: options.kvType, chunkSize: options.chunkSize || 0, backend },
         { onProgress, transfer },
       );
-      chord.info = { ...info, backend: 'cpu', requestedBackend: backend };
+      chord.info = { ...info, backend: info.backend || 'cpu', requestedBackend: backend };
       return chord;
     } catch (e) {
       worker.terminate();
@@ -302,5 +305,9 @@ export class Chord {
     }
   }
 }
+
+// OpenAI's API shapes: chord.chat.completions.create, chord.completions.create, chord.models.list.
+installOpenAI(Chord);
+export { APIError, BadRequestError, APIUserAbortError } from './openai.js';
 
 export default Chord;

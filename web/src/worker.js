@@ -327,8 +327,10 @@ async function loadModel(id, msg) {
     }
     loaded = size;
     progress(true);
-    // Hand the chunks over: the module frees them from here on, also on failure.
+    // Hand the chunks over: the module frees them from here on, also on failure. The WebGPU backend
+    // uploads its weights from the same heap pieces (the model keeps them alive).
     const n = chunks.length;
+    const pieces = chunks.map((c) => ({ ptr: c.ptr, len: c.len }));
     const out = withAlloc(8 * n + 8, (arr) => {
       const dv = view();
       for (let i = 0; i < n; i++) {
@@ -342,7 +344,9 @@ async function loadModel(id, msg) {
     });
     model = out;
     createContext(msg);
-    return { ...modelInfo(size), chunks: n };
+    const info = { ...modelInfo(size), chunks: n };
+    await startGpu(msg.backend || 'cpu', pieces, info, msg.kvType);
+    return { ...info, backend: gpu ? 'webgpu' : 'cpu', backendReason: gpuReason, gpuAdapter: gpu ? gpu.info.adapter : undefined };
   } finally {
     for (const c of chunks) M._free(c.ptr);
     reader.close();
@@ -516,10 +520,221 @@ function generate(id, msg) {
 }
 
 function unload() {
+  dropGpu(null);
   if (ctx) M._chord_context_free(ctx);
   if (model) M._chord_model_free(model);
   ctx = 0;
   model = 0;
+}
+
+// --- WebGPU backend --------------------------------------------------------------------------------------
+// backend 'webgpu' or 'auto': the forward pass runs in WebGpuEngine (web/src/webgpu), the tokenizer, chat
+// template and sampler stay in the wasm module (chord_sampler_sample takes the GPU's logits). Any reason
+// WebGPU cannot run (no adapter, limits, a tensor type, a lost device) leaves the CPU in charge and is
+// reported as info.backendReason / stats.backendReason.
+
+let gpu = null;        // WebGpuEngine
+let gpuReason = null;  // why the CPU runs although WebGPU was asked for
+let gpuTokens = [];    // tokens in the GPU's KV cache, in order
+
+async function startGpu(backend, pieces, info, kvType) {
+  gpu = null;
+  gpuReason = null;
+  gpuTokens = [];
+  if (backend === 'cpu') return;
+  try {
+    const { WebGpuEngine } = await import('./webgpu/engine.js');
+    let gpuApi = globalThis.navigator?.gpu;
+    if (!gpuApi && isNode) {
+      try {
+        const w = await import('webgpu'); // optional in node: npm webgpu (Dawn)
+        Object.assign(globalThis, w.globals);
+        gpuApi = w.create([]);
+      } catch {
+        // no WebGPU for node installed
+      }
+    }
+    if (!gpuApi) throw Object.assign(new Error('WebGPU is not available here (no navigator.gpu)'), { name: 'WebGpuUnavailable' });
+    const views = pieces.map((c) => new Uint8Array(heap().buffer, c.ptr, c.len));
+    const engine = await WebGpuEngine.create(views, { gpu: gpuApi, nCtx: info.nCtx, kvType: kvType === 'f32' ? 'f32' : 'f16' });
+    engine.gpuApi = gpuApi; // keeps Dawn's instance alive in node
+    if (backend === 'auto' && engine.dev.software) {
+      engine.destroy();
+      throw new Error(`the adapter (${engine.info.adapter}) is a software one: the CPU backend is faster`);
+    }
+    gpu = engine;
+  } catch (e) {
+    gpu = null;
+    gpuReason = `WebGPU unavailable: ${e.message}`;
+  }
+}
+
+function dropGpu(reason) {
+  if (gpu) gpu.destroy();
+  gpu = null;
+  gpuTokens = [];
+  if (reason) gpuReason = `WebGPU failed, the CPU took over: ${reason}`;
+}
+
+function tokenBytes(tok, buf, cap) {
+  return withAlloc(8, (lenPtr) => {
+    status('chord_token_to_piece', M._chord_token_to_piece(model, tok, 0, buf, cap, lenPtr));
+    return heap().slice(buf, buf + view().getUint32(lenPtr, true));
+  });
+}
+
+function chatText(msg) {
+  const allocs = [];
+  try {
+    const n = msg.messages.length;
+    const msgs = M._malloc(8 * n + 8) >>> 0;
+    allocs.push(msgs);
+    msg.messages.forEach((m, i) => {
+      const [r] = cstr(String(m.role));
+      const [c] = cstr(String(m.content ?? ''));
+      allocs.push(r, c);
+      view().setUint32(msgs + 8 * i, r, true);
+      view().setUint32(msgs + 8 * i + 4, c, true);
+    });
+    let tmpl = 0;
+    if (msg.options.template) {
+      [tmpl] = cstr(msg.options.template);
+      allocs.push(tmpl);
+    }
+    let cap = 4096;
+    for (;;) {
+      const r = withAlloc(cap + 8, (out) => {
+        const s = M._chord_chat_apply_template(model, tmpl, msgs, n, 1, out, cap, out + cap);
+        const len = view().getUint32(out + cap, true);
+        if (s === 7) return { grow: len + 1 };
+        status('chord_chat_apply_template', s);
+        return M.UTF8ToString(out, len);
+      });
+      if (typeof r === 'string') return r;
+      cap = r.grow;
+    }
+  } finally {
+    for (const p of allocs) M._free(p);
+  }
+}
+
+async function generateGpu(id, msg) {
+  const o = msg.options;
+  const t0 = performance.now();
+  let prompt;
+  if (msg.op === 'chat') {
+    prompt = tokenize({ text: chatText(msg), addSpecial: true, parseSpecial: true });
+    // One BOS, whether the template wrote it or the tokenizer added it.
+    if (prompt.length > 1 && prompt[0] === prompt[1] && prompt[0] === modelInfo(0).bos) prompt = prompt.slice(1);
+  } else {
+    prompt = tokenize({ text: msg.prompt, addSpecial: o.addSpecial, parseSpecial: o.parseSpecial });
+  }
+  if (prompt.length === 0) throw new WorkerError('INVALID_ARGUMENT', 'the prompt is empty');
+  if (prompt.length >= gpu.nCtx) throw new WorkerError('INVALID_ARGUMENT', `the prompt has ${prompt.length} tokens, the context ${gpu.nCtx}`);
+  // Reuse the cached prefix; at least the last prompt token is evaluated (its logits are needed).
+  let keep = 0;
+  while (keep < gpuTokens.length && keep < prompt.length - 1 && gpuTokens[keep] === prompt[keep]) keep++;
+  const fresh = prompt.slice(keep);
+  let logits = await gpu.forward(fresh, fresh.map((_, i) => keep + i));
+  gpuTokens = prompt.slice();
+  const tPrompt = performance.now();
+
+  const allocs = [];
+  const sampler = withAlloc(64, (p) => {
+    status('chord_sampler_default_params', M._chord_sampler_default_params(p));
+    const dv = view();
+    const f = (off, v) => v !== undefined && dv.setFloat32(p + off, v, true);
+    const i = (off, v) => v !== undefined && dv.setInt32(p + off, v, true);
+    f(0, o.temperature); i(4, o.topK); f(8, o.topP); f(12, o.minP);
+    f(20, o.repeatPenalty); f(24, o.frequencyPenalty); f(28, o.presencePenalty); i(32, o.repeatLastN);
+    if (o.seed !== undefined) dv.setUint32(p + 36, o.seed >>> 0, true);
+    status('chord_sampler_create', M._chord_sampler_create(model, p, p + 56));
+    return view().getUint32(p + 56, true);
+  });
+  const nVocab = gpu.hparams.nVocab;
+  const lp = M._malloc(4 * nVocab + 256) >>> 0;
+  allocs.push(lp);
+  const pieceCap = 256;
+  const pieceBuf = lp + 4 * nVocab;
+  const decoder = new TextDecoder('utf-8');
+  const stops = (o.stop || []).filter((x) => x.length > 0);
+  let text = '';
+  let sent = 0;
+  let reason = 'none';
+  let generated = 0;
+  let tFirst = null;
+  try {
+    const maxTokens = o.maxTokens === undefined || o.maxTokens < 0 ? Infinity : o.maxTokens;
+    for (;;) {
+      if (generated >= maxTokens) {
+        reason = 'maxTokens';
+        break;
+      }
+      if (control && Atomics.load(control, 0) === id) {
+        reason = 'aborted';
+        break;
+      }
+      new Float32Array(heap().buffer, lp, nVocab).set(logits);
+      const tok = withAlloc(8, (p) => {
+        status('chord_sampler_sample', M._chord_sampler_sample(sampler, lp, nVocab, p));
+        return view().getInt32(p, true);
+      });
+      status('chord_sampler_accept', M._chord_sampler_accept(sampler, tok));
+      generated++;
+      tFirst ??= performance.now();
+      const eog = withAlloc(8, (p) => {
+        status('chord_model_is_eog', M._chord_model_is_eog(model, tok, p));
+        return view().getInt32(p, true) !== 0;
+      });
+      if (eog) {
+        reason = 'eog';
+        break;
+      }
+      text += decoder.decode(tokenBytes(tok, pieceBuf, pieceCap), { stream: true });
+      // Stop strings: cut at the first one; text that could still begin one is held back.
+      let cut = -1;
+      for (const st of stops) {
+        const k = text.indexOf(st, Math.max(0, sent - st.length));
+        if (k >= 0 && (cut < 0 || k < cut)) cut = k;
+      }
+      if (cut >= 0) {
+        if (cut > sent) post({ id, piece: text.slice(sent, cut) });
+        sent = cut;
+        reason = 'stop';
+        break;
+      }
+      let hold = 0;
+      for (const st of stops) for (let l = Math.min(st.length - 1, text.length); l > 0; l--) if (text.endsWith(st.slice(0, l))) { hold = Math.max(hold, l); break; }
+      if (text.length - hold > sent) {
+        post({ id, piece: text.slice(sent, text.length - hold) });
+        sent = text.length - hold;
+      }
+      if (gpuTokens.length + 1 >= gpu.nCtx) {
+        reason = 'contextFull';
+        break;
+      }
+      gpuTokens.push(tok);
+      logits = await gpu.forward([tok], [gpuTokens.length - 1]);
+    }
+    if (reason !== 'stop' && reason !== 'aborted' && text.length > sent) post({ id, piece: text.slice(sent) });
+  } finally {
+    M._chord_sampler_free(sampler);
+    for (const p of allocs) M._free(p);
+  }
+  const tEnd = performance.now();
+  const genS = (tEnd - tPrompt) / 1000;
+  return {
+    promptTokens: prompt.length,
+    promptTokensCached: keep,
+    generatedTokens: generated,
+    stopReason: reason,
+    promptSeconds: (tPrompt - t0) / 1000,
+    generationSeconds: genS,
+    timeToFirstToken: ((tFirst ?? tEnd) - t0) / 1000,
+    promptTokensPerSecond: fresh.length / Math.max(1e-9, (tPrompt - t0) / 1000),
+    generationTokensPerSecond: generated / Math.max(1e-9, genS),
+    backend: 'webgpu',
+  };
 }
 
 // --- Dispatch --------------------------------------------------------------------------------------------
@@ -538,6 +753,14 @@ async function handle(msg) {
       return detokenize(msg);
     case 'generate':
     case 'chat':
+      if (gpu) {
+        try {
+          return await generateGpu(msg.id, msg);
+        } catch (e) {
+          if (e.name !== 'WebGpuUnavailable') throw e;
+          dropGpu(e.message); // the GPU failed during the run: the CPU takes over from here
+        }
+      }
       return generate(msg.id, msg);
     case 'unload':
       unload();

@@ -46,7 +46,9 @@ export async function acquireDevice(options = {}) {
     }
     if (!device) throw new WebGpuUnavailable('requestDevice returned no device');
     const info = adapter.info ?? {};
+    const software = /swiftshader|llvmpipe|lavapipe|software/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
     return {
+        software,  // a CPU implementation of WebGPU (fine for tests, not for speed)
         device,
         gpu,  // kept: Dawn for node tears the instance down when its GPU object is collected
         adapter,

@@ -35,7 +35,8 @@ export class WebGpuEngine {
     // source: the GGUF file as a Uint8Array (or ArrayBuffer), or an array of consecutive chunks.
     // options: { nCtx (2048), maxBatch (512), gpu (navigator.gpu), f16 (true: use shader-f16 when
     // offered), timestamps (false: profile GPU time with timestamp queries), matmulWG (64), kvType ('f16'
-    // as the CPU backend's default, or 'f32') }.
+    // as the CPU backend's default, or 'f32'), rowKernels / rolledPrefill (default: on software adapters),
+    // fuseSwiglu (false), device + pipelines (share one device and its compiled pipelines) }.
     static async create(source, options = {}) {
         const gguf = parseGguf(source);
         const h = readHParams(gguf.meta);
@@ -44,6 +45,7 @@ export class WebGpuEngine {
         e.hparams = h;
         e.nCtx = options.nCtx ?? Math.min(2048, h.nCtxTrain);
         e.kvType = options.kvType ?? 'f16';
+        e.fuseSwiglu = !!options.fuseSwiglu;
         if (e.kvType !== 'f16' && e.kvType !== 'f32') throw new Error(`kvType '${e.kvType}' (f16 or f32)`);
         e.maxBatch = Math.max(1, Math.min(options.maxBatch ?? 512, e.nCtx));
         // Check the tensor types before asking for a device.
@@ -54,14 +56,20 @@ export class WebGpuEngine {
                 maxRow = Math.max(maxRow, t.size / t.ne[1]);
             }
         }
-        const dev = await acquireDevice({ ...options, minBinding: maxRow + 4 });
+        // options.device: a device from acquireDevice() to share (with options.pipelines, a Map that
+        // engines on that device share compiled pipelines through); else a device of its own.
+        const dev = options.device ?? (await acquireDevice({ ...options, minBinding: maxRow + 4 }));
+        if (dev.maxBinding < maxRow + 4) throw new WebGpuUnavailable('a weight row exceeds the binding limit');
+        e.ownDevice = !options.device;
         e.dev = dev;
         e.device = dev.device;
         e.lost = null;
-        dev.device.lost.then((info) => {
+        dev.lostPromise ??= dev.device.lost;
+        dev.lostPromise.then((info) => {
             e.lost = `the WebGPU device was lost: ${info.reason ?? ''} ${info.message ?? ''}`.trim();
         });
-        e.ops = new Ops(e.device, { f16: dev.f16, matmulWG: options.matmulWG });
+        e.ops = new Ops(e.device, { f16: dev.f16, matmulWG: options.matmulWG, rolled: options.rolledPrefill ?? dev.software,
+            rowKernels: options.rowKernels ?? dev.software, pipelines: options.pipelines });
         e.device.pushErrorScope('out-of-memory');
         e.device.pushErrorScope('validation');
         try {
@@ -189,8 +197,8 @@ export class WebGpuEngine {
         const D = [];
         const dyn = S.dynN;
         for (const p of tokenEmbd) D.push(ops.getRows(p, S.ids, S.x, { dyn }));
-        const mm = (parts, x, y, xStride, yStride, acc = false, dynBuf = dyn) => {
-            for (const p of parts) D.push(ops.matmul(p, x, y, { xStride, yStride, acc, dyn: dynBuf }));
+        const mm = (parts, x, y, xStride, yStride, acc = false, dynBuf = dyn, swiglu = false) => {
+            for (const p of parts) D.push(ops.matmul(p, x, y, { xStride, yStride, acc, swiglu, dyn: dynBuf }));
         };
         this.kv = [];
         for (let l = 0; l < h.nLayers; ++l) {
@@ -224,8 +232,14 @@ export class WebGpuEngine {
             mm(wo, S.att, S.x, h.qDim, h.dim, true);  // x += attention
             D.push(ops.rmsnorm(S.x, ffnNorm.gpu, S.xb, { dim: h.dim, eps: h.rmsEps, dyn }));
             mm(wgu, S.xb, S.gu, h.dim, 2 * h.ffn);
-            D.push(ops.eltwise('swiglu_fused', S.hb, S.gu, { n: h.ffn, dyn }));
-            mm(wd, S.hb, S.x, h.ffn, h.dim, true);  // x += ffn
+            // Fusing swiglu into the down projection saves a dispatch but recomputes silu for every row:
+            // slower on an H200 (BENCHMARKS.md), so only on request.
+            if (this.fuseSwiglu && wd.every((p) => ops.canFuseSwiglu(p))) {
+                mm(wd, S.gu, S.x, 2 * h.ffn, h.dim, true, dyn, true);  // x += down(silu(gate) * up)
+            } else {
+                D.push(ops.eltwise('swiglu_fused', S.hb, S.gu, { n: h.ffn, dyn }));
+                mm(wd, S.hb, S.x, h.ffn, h.dim, true);  // x += ffn
+            }
         }
         const last = ops.rmsnorm(S.x, outNorm.gpu, S.xb, { dim: h.dim, eps: h.rmsEps, dyn: S.dynLast });
         last.fixedN = 1;
@@ -362,7 +376,7 @@ export class WebGpuEngine {
     destroy() {
         this.ops?.destroy();
         this.querySet?.destroy();
-        this.device?.destroy();
+        if (this.ownDevice) this.device?.destroy();
         this.ops = null;
     }
 }

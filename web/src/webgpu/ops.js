@@ -29,11 +29,16 @@ export function grid(n) {
 }
 
 export class Ops {
-    // options: { f16: use the shader-f16 variants, matmulWG: threads per matmul workgroup (64) }
+    // options: { f16: use the shader-f16 variants, matmulWG: threads per matmul workgroup (64), rolled,
+    // pipelines: a Map shared between Ops of one device }
     constructor(device, options = {}) {
         this.device = device;
         this.f16 = !!options.f16;
         this.matmulWG = options.matmulWG ?? 64;
+        // Prompt kernel with a token loop: quicker to compile, for software drivers (lavapipe, SwiftShader).
+        this.rolled = !!options.rolled;
+        // Barrier-free matrix products (matmul_rows.wgsl) for software adapters.
+        this.rowKernels = !!options.rowKernels;
         this.prefillT = 8;
         this.layouts = {};
         this.pipelines = options.pipelines ?? new Map();  // may be shared between Ops of one device
@@ -81,7 +86,7 @@ export class Ops {
             this.matmulPipeline(t, 1);
             this.matvecPipeline(t);
             this.matvecPipeline(t, true);
-            this.matmulPipeline(t, this.prefillT);
+            this.matvecPipeline(t, 'rows');
             this.pipeline('get_rows', ['bytes', DEQ[t], 'get_rows']);
         }
         this.pipeline('rmsnorm', ['rmsnorm']);
@@ -96,13 +101,16 @@ export class Ops {
     }
 
     // The decode kernel (cols a multiple of 32): matvec.wgsl with the type's dot_chunk.
-    matvecPipeline(type, multi = false) {
+    matvecPipeline(type, multi = false, swiglu = false) {
         const parts = {
             [GgmlType.F32]: ['dot_f32'], [GgmlType.F16]: ['dot_f16'], [GgmlType.Q4_0]: ['bytes', 'dot_q4_0'],
             [GgmlType.Q8_0]: ['bytes', 'dot_q8_0'], [GgmlType.Q4_K]: ['bytes', 'deq_q4_k', 'dot_q4_k'],
             [GgmlType.Q5_K]: ['bytes', 'deq_q5_k', 'dot_q5_k'], [GgmlType.Q6_K]: ['bytes', 'deq_q6_k', 'dot_q6_k'],
         }[type];
-        return this.pipeline('matmul', [...parts, multi ? 'matmul_multi' : 'matvec']);
+        const c = { SWIGLU: swiglu ? 1 : 0 };
+        if (multi) c.ROLLED = this.rolled ? 1 : 0;
+        if (multi === 'rows') return this.pipeline('matmul', [...parts, 'matmul_rows']);
+        return this.pipeline('matmul', [...parts, multi ? 'matmul_multi' : 'matvec'], 'main', c);
     }
 
     matmulPipeline(type, T) {
@@ -180,19 +188,31 @@ export class Ops {
     // ---------------------------------------------------------------- ops
 
     // w: { buffer, type, rows (in this part), cols, rowBytes, row0 }; y[t * yStride + row0 + r] (+)= ...
-    matmul(w, x, y, { xStride = w.cols, yStride = w.rows, acc = false, dyn }) {
+    // swiglu: x is a gate|up buffer (rows of 2 * cols) and the product is with silu(gate) * up; only
+    // where canFuseSwiglu(w).
+    matmul(w, x, y, { xStride = w.cols, yStride = w.rows, acc = false, swiglu = false, dyn }) {
         const nChunks = Math.ceil(w.cols / 32);
         if (w.type !== GgmlType.F32 && w.type !== GgmlType.F16 && w.cols % TYPE_BLOCKS[w.type][0] !== 0)
             throw new Error(`matrix columns ${w.cols} are not a multiple of the block size`);
         const p = this.param([w.rows, w.cols, w.rowBytes, w.row0 ?? 0, xStride, yStride, acc ? 1 : 0, nChunks]);
-        const T = this.prefillT;
         // Decoding: the matvec kernel when the columns allow it (every real model), else T = 1.
         const vec = w.cols % 32 === 0 && !this.genericOnly;
         // Prompts: 8 rows x 8 tokens per workgroup (matmul_multi), else the generic T = 8 kernel.
-        const pipes = vec ? [this.matvecPipeline(w.type), this.matvecPipeline(w.type, true)] : [this.matmulPipeline(w.type, 1), this.matmulPipeline(w.type, T)];
+        if (swiglu && !vec) throw new Error('swiglu fusion needs columns that are a multiple of 32');
+        // Columns that are not a multiple of 32 (tests only: no model has them) take the generic kernel
+        // with one token per workgroup for prompts too.
+        if (vec && this.rowKernels && !swiglu) {
+            const pipe = this.matvecPipeline(w.type, 'rows');
+            return this.dispatch('matmul', () => pipe, p, [w.buffer, x, y, dyn], (n) => grid(Math.ceil((w.rows * n) / 64)));
+        }
+        const pipes = vec ? [this.matvecPipeline(w.type, false, swiglu), this.matvecPipeline(w.type, true, swiglu)] : [this.matmulPipeline(w.type, 1), this.matmulPipeline(w.type, 1)];
         const rg = Math.ceil(w.rows / 8);
         return this.dispatch('matmul', (n) => pipes[n === 1 ? 0 : 1], p, [w.buffer, x, y, dyn],
-            (n) => grid(vec ? rg * Math.ceil(n / 8) : w.rows * Math.ceil(n / T)));
+            (n) => grid(n === 1 ? (vec ? rg : w.rows) : vec ? rg * Math.ceil(n / 8) : w.rows * n));
+    }
+
+    canFuseSwiglu(w) {
+        return w.cols % 32 === 0 && !this.genericOnly;
     }
 
     // table part as in matmul; out (n, cols)

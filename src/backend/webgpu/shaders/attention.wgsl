@@ -142,21 +142,24 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         }
         workgroupBarrier();
         if (kg < n_groups) {
-            // Four independent loads in flight per step.
-            var o1 = vec2<f32>(0.0);
-            var o2 = vec2<f32>(0.0);
-            var o3 = vec2<f32>(0.0);
+            // Eight independent loads in flight per step.
+            var oa = array<vec2<f32>, 8>();
             var j = kg;
-            for (; j + 3u * n_groups < nj; j += 4u * n_groups) {
-                o += pw[j] * v2(j0 + j, kb + w);
-                o1 += pw[j + n_groups] * v2(j0 + j + n_groups, kb + w);
-                o2 += pw[j + 2u * n_groups] * v2(j0 + j + 2u * n_groups, kb + w);
-                o3 += pw[j + 3u * n_groups] * v2(j0 + j + 3u * n_groups, kb + w);
+            let G = n_groups;
+            for (; j + 7u * G < nj; j += 8u * G) {
+                oa[0] += pw[j] * v2(j0 + j, kb + w);
+                oa[1] += pw[j + G] * v2(j0 + j + G, kb + w);
+                oa[2] += pw[j + 2u * G] * v2(j0 + j + 2u * G, kb + w);
+                oa[3] += pw[j + 3u * G] * v2(j0 + j + 3u * G, kb + w);
+                oa[4] += pw[j + 4u * G] * v2(j0 + j + 4u * G, kb + w);
+                oa[5] += pw[j + 5u * G] * v2(j0 + j + 5u * G, kb + w);
+                oa[6] += pw[j + 6u * G] * v2(j0 + j + 6u * G, kb + w);
+                oa[7] += pw[j + 7u * G] * v2(j0 + j + 7u * G, kb + w);
             }
-            for (; j < nj; j += n_groups) {
+            for (; j < nj; j += G) {
                 o += pw[j] * v2(j0 + j, kb + w);
             }
-            o += (o1 + o2) + o3;
+            o += ((oa[0] + oa[1]) + (oa[2] + oa[3])) + ((oa[4] + oa[5]) + (oa[6] + oa[7]));
         }
     }
     ro[lid] = o;

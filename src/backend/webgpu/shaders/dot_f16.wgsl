@@ -9,8 +9,8 @@ fn dot_chunk(rb: u32, c: u32, x4: u32) -> f32 {
     var s = 0.0;
     for (var i = 0u; i < 4u; i++) {
         let w = W[b + i];
-        s += dot(vec4<f32>(h2(w.x), h2(w.y)), xh(X[x4 + 2u * i]));
-        s += dot(vec4<f32>(h2(w.z), h2(w.w)), xh(X[x4 + 2u * i + 1u]));
+        s += dot(vec4<f32>(h2(w.x), h2(w.y)), xh(xin(x4 + 2u * i)));
+        s += dot(vec4<f32>(h2(w.z), h2(w.w)), xh(xin(x4 + 2u * i + 1u)));
     }
     return s;
 }

@@ -4,7 +4,7 @@ fn dot_chunk(rb: u32, c: u32, x4: u32) -> f32 {
     let b = (rb >> 4u) + 8u * c;
     var s = 0.0;
     for (var i = 0u; i < 8u; i++) {
-        s += dot(W[b + i], X[x4 + i]);
+        s += dot(W[b + i], xin(x4 + i));
     }
     return s;
 }

@@ -6,7 +6,7 @@ fn dot_chunk(rb: u32, c: u32, x4: u32) -> f32 {
     var s = 0.0;
     for (var i = 0u; i < 4u; i++) {
         let q = rd_u32(b + 2u + 4u * i);
-        s += dot(nib_lo(q) - 8.0, X[x4 + i]) + dot(nib_hi(q) - 8.0, X[x4 + 4u + i]);
+        s += dot(nib_lo(q) - 8.0, xin(x4 + i)) + dot(nib_hi(q) - 8.0, xin(x4 + 4u + i));
     }
     return s * d;
 }

@@ -5,7 +5,7 @@ fn dot_chunk(rb: u32, c: u32, x4: u32) -> f32 {
     let d = rd_f16(b);
     var s = 0.0;
     for (var i = 0u; i < 8u; i++) {
-        s += dot(i8x4(rd_u32(b + 2u + 4u * i)), X[x4 + i]);
+        s += dot(i8x4(rd_u32(b + 2u + 4u * i)), xin(x4 + i));
     }
     return s * d;
 }

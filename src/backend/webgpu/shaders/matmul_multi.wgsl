@@ -17,6 +17,21 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(4) var<uniform> D: vec4<u32>;
 
+
+override SWIGLU: bool = false;  // x = silu(gate) * up from a gate|up row (x_stride = 2 * cols)
+
+fn xin(i: u32) -> vec4<f32> {
+    if (SWIGLU) {
+        let g = X[i];
+        return g / (1.0 + exp(-g)) * X[i + P.cols / 4u];
+    }
+    return X[i];
+}
+
+// ROLLED: a token loop instead of eight inlined dot_chunk() calls (software drivers compile the
+// unrolled kernel for a minute; the GPU runs it faster).
+override ROLLED: bool = false;
+
 var<workgroup> red0: array<vec4<f32>, 256>;
 var<workgroup> red1: array<vec4<f32>, 256>;
 
@@ -36,12 +51,24 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     if (r < P.rows) {
         let rb = r * P.row_bytes;
         let xs = P.x_stride / 4u;
+        let nt = min(8u, D.x - t0);
         for (var c = lane; c < P.n_chunks; c += 32u) {
             let xb = t0 * xs + 8u * c;
-            a0 += vec4<f32>(dot_chunk(rb, c, xb), dot_chunk(rb, c, xb + xs), dot_chunk(rb, c, xb + 2u * xs),
-                            dot_chunk(rb, c, xb + 3u * xs));
-            a1 += vec4<f32>(dot_chunk(rb, c, xb + 4u * xs), dot_chunk(rb, c, xb + 5u * xs),
-                            dot_chunk(rb, c, xb + 6u * xs), dot_chunk(rb, c, xb + 7u * xs));
+            if (ROLLED) {
+                for (var t = 0u; t < nt; t++) {
+                    let v = dot_chunk(rb, c, xb + t * xs);
+                    if (t < 4u) {
+                        a0[t] += v;
+                    } else {
+                        a1[t - 4u] += v;
+                    }
+                }
+            } else {
+                a0 += vec4<f32>(dot_chunk(rb, c, xb), dot_chunk(rb, c, xb + xs), dot_chunk(rb, c, xb + 2u * xs),
+                                dot_chunk(rb, c, xb + 3u * xs));
+                a1 += vec4<f32>(dot_chunk(rb, c, xb + 4u * xs), dot_chunk(rb, c, xb + 5u * xs),
+                                dot_chunk(rb, c, xb + 6u * xs), dot_chunk(rb, c, xb + 7u * xs));
+            }
         }
     }
     red0[lid] = a0;

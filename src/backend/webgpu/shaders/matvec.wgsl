@@ -16,6 +16,17 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(4) var<uniform> D: vec4<u32>;
 
+
+override SWIGLU: bool = false;  // x = silu(gate) * up from a gate|up row (x_stride = 2 * cols)
+
+fn xin(i: u32) -> vec4<f32> {
+    if (SWIGLU) {
+        let g = X[i];
+        return g / (1.0 + exp(-g)) * X[i + P.cols / 4u];
+    }
+    return X[i];
+}
+
 var<workgroup> red: array<f32, 256>;
 
 @compute @workgroup_size(256)
@@ -27,9 +38,17 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     var s = 0.0;
     if (r < P.rows) {
         let rb = r * P.row_bytes;
-        for (var c = lane; c < P.n_chunks; c += 32u) {
+        // Two chunks per step: their loads overlap.
+        var s1 = 0.0;
+        var c = lane;
+        for (; c + 32u < P.n_chunks; c += 64u) {
+            s += dot_chunk(rb, c, 8u * c);
+            s1 += dot_chunk(rb, c + 32u, 8u * (c + 32u));
+        }
+        if (c < P.n_chunks) {
             s += dot_chunk(rb, c, 8u * c);
         }
+        s += s1;
     }
     red[lid] = s;
     workgroupBarrier();
