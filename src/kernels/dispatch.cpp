@@ -237,6 +237,9 @@ const VectorKernels* own_vector(std::string_view isa) {
 #if defined(CHORD_KERNELS_X86)
     if (isa == "avx2") return &kAvx2Vector;
 #endif
+#if defined(CHORD_KERNELS_SIMD128)
+    if (isa == "simd128") return &kSimd128Vector;
+#endif
     return nullptr;
 }
 

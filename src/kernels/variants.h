@@ -40,7 +40,8 @@ extern const Variant kAvx512VnniVariant;  // x86/avx512_vnni.cpp: the same with 
 extern const VectorKernels kAvx2Vector;  // x86/avx2.cpp
 #endif
 #if defined(CHORD_KERNELS_SIMD128)
-extern const Variant kSimd128Variant;  // wasm/simd128.cpp
+extern const Variant kSimd128Variant;        // wasm/simd128.cpp
+extern const VectorKernels kSimd128Vector;  // wasm/simd128.cpp
 #endif
 
 }  // namespace chord::kernels

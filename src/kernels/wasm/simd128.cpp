@@ -17,6 +17,7 @@
 #include <cstring>
 
 #include "core/fp16.h"
+#include "kernels/ref/ref_kernels.h"
 #include "kernels/variants.h"
 #include "quant/blocks.h"
 #include "quant/quants.h"
@@ -888,6 +889,55 @@ constexpr WeightKernels kWeights[] = {
     entry<FloatMicro<BF16Format>>(GgmlType::BF16),
 };
 
+// --- Attention's vector ops (kernels/vector_ops.h) ---------------------------------------------------
+// Four lanes at a time; F16 keys and values widened exactly by halves_to_floats (WebAssembly has no
+// half-precision conversion, so the scalar path converts one value at a time in software). The
+// products y += p * v round like the reference's (no fused multiply-add); the dots sum in four lanes.
+// exp_sum and swiglu stay the reference's: their exp is a library call either way.
+
+inline v128_t load_halves4(const uint16_t* p) {
+    return halves_to_floats(wasm_u32x4_load16x4(p));
+}
+
+float attn_dot_f16(size_t n, const uint16_t* q, const uint16_t* k) {
+    v128_t acc0 = wasm_f32x4_splat(0.0f), acc1 = acc0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(load_halves4(q + i), load_halves4(k + i)));
+        acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(load_halves4(q + i + 4), load_halves4(k + i + 4)));
+    }
+    float sum = hsum_f32(wasm_f32x4_add(acc0, acc1));
+    for (; i < n; ++i) sum += fp16_to_fp32(q[i]) * fp16_to_fp32(k[i]);
+    return sum;
+}
+
+float attn_dot_f32(size_t n, const float* q, const float* k) {
+    v128_t acc0 = wasm_f32x4_splat(0.0f), acc1 = acc0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(load(q + i), load(k + i)));
+        acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(load(q + i + 4), load(k + i + 4)));
+    }
+    float sum = hsum_f32(wasm_f32x4_add(acc0, acc1));
+    for (; i < n; ++i) sum += q[i] * k[i];
+    return sum;
+}
+
+void attn_axpy_f16(size_t n, float p, const uint16_t* v, float* y) {
+    const v128_t pv = wasm_f32x4_splat(p);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        wasm_v128_store(y + i, wasm_f32x4_add(load(y + i), wasm_f32x4_mul(pv, load_halves4(v + i))));
+    for (; i < n; ++i) y[i] += p * fp16_to_fp32(v[i]);
+}
+
+void attn_axpy_f32(size_t n, float p, const float* v, float* y) {
+    const v128_t pv = wasm_f32x4_splat(p);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, wasm_f32x4_add(load(y + i), wasm_f32x4_mul(pv, load(v + i))));
+    for (; i < n; ++i) y[i] += p * v[i];
+}
+
 constexpr ActQuantizer kQuantizers[] = {
     {GgmlType::Q8_0, quantize_q8_0},
     {GgmlType::Q8_1, quantize_q8_1},
@@ -896,6 +946,10 @@ constexpr ActQuantizer kQuantizers[] = {
 };
 
 }  // namespace
+
+extern const VectorKernels kSimd128Vector = {attn_dot_f16,       attn_dot_f32,       ref::attn_exp_sum,
+                                             attn_axpy_f16,      attn_axpy_f32,      ref::swiglu,
+                                             "simd128"};
 
 extern const Variant kSimd128Variant = {"simd128", kWeights, sizeof kWeights / sizeof kWeights[0],
                                         kQuantizers, sizeof kQuantizers / sizeof kQuantizers[0]};
