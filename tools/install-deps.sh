@@ -13,6 +13,7 @@ packages=(
   unicode-data                                          # tokenizer Unicode tables
   fortunes fortunes-min fortunes-bofh-excuses fortunes-debian-hints  # the demo model's corpus
   libvulkan1 mesa-vulkan-drivers                        # WebGPU tests (SwiftShader comes with chromium)
+  gnuplot-nox linux-perf valgrind                       # benchmark charts, profiling
 )
 # node runs the wasm tests and the llama.cpp oracle; one from another source (NodeSource) is fine.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)

@@ -7,10 +7,13 @@ Debian's English fortune cookies, and writes it as an F16 GGUF that llama.cpp an
   cp build/demo-train/fortune-demo.f16.gguf assets/           # the committed model was made so
 
 The committed model: this command's defaults (seed 42, 1200 steps of 32 x 512 tokens, dropout 0.2),
-on one NVIDIA H200 with PyTorch 2.11: 48 s of training (about 1 minute in all). Three other settings
-(dropout 0.1 / 0.2 / 0.3, 1500 to 4000 steps) reached a worse development loss (docs/BENCHMARKS.md).
+on one NVIDIA H200 with PyTorch 2.11: 48 s of training while two other runs shared the GPU, about a
+minute in all. Five other settings (dropout 0.1 / 0.2 / 0.3, 1500 to 4000 steps) reached a worse
+development loss (docs/BENCHMARKS.md).
 
-Needs PyTorch (a CUDA GPU makes it take ~2 minutes; the CPU works, slowly) and nothing else: the
+Needs PyTorch (on a CUDA GPU about a minute; on the CPU it works, slowly: on Debian 12 that is
+`apt-get install python3-torch` and `/usr/bin/python3`, since a pyenv `python3` does not see Debian's
+packages) and nothing else: the
 4096-piece vocabulary is built by tools/spm_vocab.py (or read from --vocab), the GGUF is written by
 tools/gguf_min.py. Seeded: the batches, initialisation and dropout come from --seed (GPU kernels may
 still differ in the last bits from run to run).
@@ -25,7 +28,6 @@ import argparse
 import json
 import math
 import os
-import struct
 import sys
 import time
 

@@ -236,16 +236,20 @@ class Server {
                                                  "full); retry later",
                                             "", "overloaded"));
         job->header = serve::new_answer(endpoint, model_id_);
-        if (job->request.stream)
+        if (job->request.echo && job->request.prompt_is_ids) job->request.prompt = tok_.decode(job->prompt, true);
+        if (job->request.stream) {
+            res.set_header("Cache-Control", "no-cache");
+            res.set_header("X-Accel-Buffering", "no");  // proxies such as nginx: pass each event on at once
             res.set_chunked_content_provider("text/event-stream", [this, job](size_t, httplib::DataSink& sink) {
                 stream(*job, sink);
                 return true;
             });
-        else
+        } else {
             res.set_chunked_content_provider("application/json", [this, job](size_t, httplib::DataSink& sink) {
                 whole(*job, sink);
                 return true;
             });
+        }
     }
 
     std::vector<tokenizer::TokenId> tokenize(const serve::CompletionRequest& r) const {
@@ -286,16 +290,12 @@ class Server {
         const auto write = [&](const std::string& s) { return sink.write(s.data(), s.size()); };
         serve::Usage usage;
         try {
-            bool first = true;
             bool alive = true;
-            if (job.request.endpoint == Endpoint::Chat)
-                alive = write(serve::sse_text(job.header, "", true)), first = false;
+            if (job.request.endpoint == Endpoint::Chat)  // the role comes first, with empty content
+                alive = write(serve::sse_text(job.header, "", true));
             if (alive && job.request.echo) alive = write(serve::sse_text(job.header, job.request.prompt));
             const char* finish = !alive ? nullptr : generate(job, usage, [&](std::string_view piece) {
-                if (piece.empty()) return true;
-                const bool ok = write(serve::sse_text(job.header, piece, first));
-                first = false;
-                return ok;
+                return piece.empty() || write(serve::sse_text(job.header, piece));
             });
             job.lease.reset();
             if (finish == nullptr) return;  // the client is gone

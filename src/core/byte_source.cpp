@@ -135,6 +135,14 @@ class MappedFile final : public ByteSource {
 
     std::span<const uint8_t> bytes() const override { return {data_, size_}; }
     const std::string& origin() const override { return origin_; }
+    void release(const uint8_t* p, size_t n) const override {
+        // Whole pages inside the range only: its neighbours may still be in use.
+        const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+        const auto begin = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+        const auto end = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
+        if (p < data_ || p + n > data_ + size_ || end <= begin) return;
+        ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+    }
 
   private:
     const uint8_t* data_ = nullptr;

@@ -25,6 +25,13 @@ class ByteSource {
     virtual std::span<const uint8_t> range(uint64_t offset, uint64_t length) const;
     // Where the bytes came from, for error messages ("model.gguf", "<buffer>").
     virtual const std::string& origin() const = 0;
+    // Tells the source that [p, p + n) will not be read again soon: a mapped file drops those pages
+    // from memory (they read back from the file if touched), other sources ignore it. Reading the range
+    // afterwards stays valid.
+    virtual void release(const uint8_t* p, size_t n) const {
+        (void)p;
+        (void)n;
+    }
 };
 
 // Maps `path` read-only (POSIX mmap); reads it into memory where mapping is unavailable (emscripten).

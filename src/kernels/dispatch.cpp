@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "kernels/vector_ops.h"
 #include "kernels/ref/ref_kernels.h"
 #include "kernels/variants.h"
 #include "quant/quant_table.h"
@@ -75,6 +76,12 @@ CpuFeatures detect_cpu() {
     return f;
 }
 #endif
+
+// CHORD_REPACK=0 turns load-time repacking off (for comparisons).
+bool repack_enabled() {
+    const char* v = std::getenv("CHORD_REPACK");
+    return v == nullptr || std::string_view(v) != "0";
+}
 
 // The variants this build has and this CPU runs, best first, ending with the scalar one.
 std::vector<const Variant*> runnable_variants() {
@@ -149,6 +156,15 @@ Tables build_tables() {
                                w->tile,
                                variants[from]->isa,
                                variants[from]->isa};
+                for (size_t pv = l; pv < variants.size(); ++pv) {
+                    const WeightKernels* p = own_weights(*variants[pv], traits->type);
+                    if (p != nullptr && p->repack != nullptr && repack_enabled()) {
+                        k.repack = p->repack;
+                        k.packed_tile = p->packed_tile;
+                        k.packed_isa = variants[pv]->isa;
+                        break;
+                    }
+                }
                 for (size_t mv = l; mv < variants.size(); ++mv) {
                     const WeightKernels* m = own_weights(*variants[mv], traits->type);
                     if (m != nullptr && m->matvec != nullptr) {
@@ -209,6 +225,36 @@ const MatmulKernel& matmul_kernel(GgmlType weight_type) {
 
 DequantizeRow dequantize_row(GgmlType type) {
     return quant::quant_format(type).dequantize_row;
+}
+
+namespace {
+
+constexpr VectorKernels kScalarVector = {ref::attn_dot_f16, ref::attn_dot_f32, ref::attn_exp_sum,
+                                               ref::attn_axpy_f16, ref::attn_axpy_f32, ref::swiglu, "scalar"};
+
+const VectorKernels* own_vector(std::string_view isa) {
+    if (isa == "scalar") return &kScalarVector;
+#if defined(CHORD_KERNELS_X86)
+    if (isa == "avx2") return &kAvx2Vector;
+#endif
+    return nullptr;
+}
+
+}  // namespace
+
+const VectorKernels& vector_kernels() {
+    static const VectorKernels* chosen = [] {
+        const std::vector<Level>& levels = tables().levels;
+        for (size_t l = tables().chosen; l < levels.size(); ++l)
+            if (const VectorKernels* k = own_vector(levels[l].isa)) return k;
+        return &kScalarVector;
+    }();
+    return *chosen;
+}
+
+const VectorKernels* find_vector_kernels(const char* isa) {
+    if (find_level(isa) == nullptr) return nullptr;
+    return own_vector(isa);
 }
 
 const char* kernel_isa() {

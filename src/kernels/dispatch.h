@@ -27,6 +27,11 @@ using VecDot = float (*)(size_t n, const void* w, const void* a);
 using MatmulTile = void (*)(size_t n, const void* w, size_t w_stride, size_t n_rows, const void* a,
                             size_t a_stride, size_t n_tokens, float* y, size_t y_stride);
 
+// Rewrites `rows` weight rows (`w_stride` bytes apart, `cols` elements each) into a variant's own layout
+// of the same total size (rows * row bytes), which only that variant's packed tile reads. Returns false
+// (writing nothing) for a shape it does not pack (rows not a multiple of its row group, ...).
+using Repack = bool (*)(const void* w, size_t w_stride, size_t rows, size_t cols, void* out);
+
 struct MatmulKernel {
     const TypeTraits* act;     // the activation format this weight type is multiplied against
     QuantizeRow quantize_act;  // F32 activations -> act; null when act is F32 (rows used as they are)
@@ -37,6 +42,12 @@ struct MatmulKernel {
     MatmulTile matvec;
     const char* isa;         // the variant vec_dot and tile come from
     const char* matvec_isa;  // the variant matvec comes from
+    // Weights repacked once at load (Model::pack_for_cpu) for a faster tile, or null: packed_tile takes
+    // w as the packed bytes of its first row (packed row r starts at r * row bytes, rows in groups of
+    // 16: n_rows a multiple of 16) and serves every token count.
+    Repack repack = nullptr;
+    MatmulTile packed_tile = nullptr;
+    const char* packed_isa = nullptr;
 };
 
 // Throws chord::Error (Unsupported) for a type without kernels.

@@ -20,7 +20,8 @@ constexpr int64_t kMinParallelTokens = 4;
 }  // namespace
 
 void matmul(const MatmulKernel& k, ThreadPool& pool, const uint8_t* w, size_t w_row_bytes, int64_t rows,
-            int64_t cols, const float* x, int64_t n_tokens, float* y, std::vector<uint8_t>& act_scratch) {
+            int64_t cols, const float* x, int64_t n_tokens, float* y, std::vector<uint8_t>& act_scratch,
+            bool packed) {
     const int n_threads = pool.size();
     const auto n = static_cast<size_t>(cols);
     const size_t act_row = static_cast<size_t>(row_bytes(*k.act, static_cast<uint64_t>(cols)));
@@ -53,7 +54,7 @@ void matmul(const MatmulKernel& k, ThreadPool& pool, const uint8_t* w, size_t w_
     const int64_t group =
         std::max<int64_t>(1, static_cast<int64_t>(kGroupActBytes / std::max<size_t>(act_row, 1)));
 
-    const MatmulTile tile = n_tokens == 1 ? k.matvec : k.tile;
+    const MatmulTile tile = packed ? k.packed_tile : n_tokens == 1 ? k.matvec : k.tile;
     std::atomic<int64_t> next{0};
     const auto work = [&](int) {
         for (int64_t c = next.fetch_add(1, std::memory_order_relaxed); c < n_chunks;

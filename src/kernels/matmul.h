@@ -17,8 +17,10 @@
 namespace chord::kernels {
 
 // y[t * rows + r] = dot(weight row r, activation row t) for r < rows, t < n_tokens. `w` holds `rows`
-// rows of `cols` elements, `w_row_bytes` apart; `x` holds n_tokens rows of `cols` floats.
+// rows of `cols` elements, `w_row_bytes` apart; `x` holds n_tokens rows of `cols` floats. With `packed`,
+// `w` is the output of k.repack and k.packed_tile runs.
 void matmul(const MatmulKernel& k, ThreadPool& pool, const uint8_t* w, size_t w_row_bytes, int64_t rows,
-            int64_t cols, const float* x, int64_t n_tokens, float* y, std::vector<uint8_t>& act_scratch);
+            int64_t cols, const float* x, int64_t n_tokens, float* y, std::vector<uint8_t>& act_scratch,
+            bool packed = false);
 
 }  // namespace chord::kernels

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 
+#include "kernels/vector_ops.h"
 #include "kernels/dispatch.h"
 
 namespace chord::kernels {
@@ -15,6 +16,8 @@ struct WeightKernels {
     VecDot vec_dot;
     MatmulTile tile;
     MatmulTile matvec = nullptr;  // a tile for one token, where the variant has a faster one
+    Repack repack = nullptr;      // a load-time layout of its own, with the tile that reads it
+    MatmulTile packed_tile = nullptr;
 };
 
 struct ActQuantizer {
@@ -34,6 +37,7 @@ struct Variant {
 extern const Variant kAvx2Variant;        // x86/avx2.cpp: AVX2, FMA, F16C
 extern const Variant kAvx512Variant;      // x86/avx512.cpp: AVX-512 F/BW/VL/DQ
 extern const Variant kAvx512VnniVariant;  // x86/avx512_vnni.cpp: the same with VNNI (vpdpbusd)
+extern const VectorKernels kAvx2Vector;  // x86/avx2.cpp
 #endif
 #if defined(CHORD_KERNELS_SIMD128)
 extern const Variant kSimd128Variant;  // wasm/simd128.cpp

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/fp16.h"
+#include "kernels/dispatch.h"
 #include "model/support.h"
 
 namespace chord::model {
@@ -114,7 +115,33 @@ std::shared_ptr<const Model> Model::from_file(gguf::File file) {
         L.w_up = bind.matrix(p + "ffn_up.weight", ffn, dim);
         L.w_down = bind.matrix(p + "ffn_down.weight", dim, ffn);
     }
+    m->pack_for_cpu();
     return m;
+}
+
+void Model::pack_for_cpu() {
+    const auto pack = [&](Matrix& mat) {
+        const kernels::MatmulKernel* k = nullptr;
+        try {
+            k = &kernels::matmul_kernel(mat.type);
+        } catch (const Error&) {
+            return;  // no kernel: the forward pass reports it when it gets there
+        }
+        if (k->repack == nullptr || mat.packed != nullptr) return;
+        const size_t bytes = static_cast<size_t>(mat.rows) * mat.row_bytes;
+        std::vector<uint8_t> buf(bytes);
+        if (!k->repack(mat.data, mat.row_bytes, static_cast<size_t>(mat.rows), static_cast<size_t>(mat.cols),
+                       buf.data()))
+            return;
+        mat.packed = buf.data();
+        packed_.push_back(std::move(buf));
+        packed_bytes_ += bytes;
+        // The token embedding (when tied to the output) is still read row by row from the file.
+        if (mat.data != weights_.token_embd.data) file_.source()->release(mat.data, bytes);
+    };
+    for (LayerWeights& L : weights_.layers)
+        for (Matrix* mat : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) pack(*mat);
+    pack(weights_.output);
 }
 
 }  // namespace chord::model

@@ -22,6 +22,9 @@ struct Matrix {
     int64_t cols = 0;
     size_t row_bytes = 0;
     const uint8_t* data = nullptr;  // rows * row_bytes bytes inside the mapped file
+    // The same rows in the CPU kernels' own layout (kernels::MatmulKernel::repack), or null; when set,
+    // the original bytes may have been released from memory (they still read back from the file).
+    const uint8_t* packed = nullptr;
 
     const uint8_t* row(int64_t r) const { return data + static_cast<size_t>(r) * row_bytes; }
 };
@@ -58,13 +61,20 @@ class Model {
     const gguf::File& file() const { return file_; }
     const HParams& hparams() const { return hparams_; }
     const Weights& weights() const { return weights_; }
+    // Bytes of weights held in repacked copies (0 when nothing was repacked).
+    size_t packed_bytes() const { return packed_bytes_; }
 
   private:
     explicit Model(gguf::File file) : file_(std::move(file)) {}
+    // Repacks every matrix whose CPU kernel has a layout of its own (kernels::MatmulKernel::repack) and
+    // releases the mapped original, so memory stays the file's size. CHORD_REPACK=0 turns it off.
+    void pack_for_cpu();
 
     gguf::File file_;
     HParams hparams_;
     Weights weights_;
+    std::vector<std::vector<uint8_t>> packed_;
+    size_t packed_bytes_ = 0;
 };
 
 }  // namespace chord::model

@@ -108,6 +108,11 @@ test("completions: greedy text equals chord run's, streamed and whole", skip, as
 
   const echoed = await client.completions.create({ model: "m", prompt, max_tokens: 4, temperature: 0, echo: true });
   assert.equal(echoed.choices[0].text, prompt + chordRun(prompt, 4));
+  // The prompt as token ids (BOS included) gives the same answer.
+  const ids = JSON.parse(execFileSync(chord, ["tokenize", "-m", model, "--ids", prompt], { encoding: "utf8" }));
+  const byIds = await client.completions.create({ model: "m", prompt: ids, max_tokens: 16, temperature: 0 });
+  assert.equal(byIds.choices[0].text, expected);
+  assert.equal(byIds.usage.prompt_tokens, ids.length);
 });
 
 test("chat: greedy answer equals chord chat's, streamed and whole", skip, async () => {

@@ -35,7 +35,7 @@ const why = missing();
 if (why && process.env.CHORD_REQUIRE_TESTDATA === '1') throw new Error(`web.demo: ${why}`);
 const skip = why ? `skipped: ${why}` : false;
 
-let tmp, site, model, srv, plainSrv, browser, page;
+let tmp, site, model, model2, srv, plainSrv, browser, page;
 
 before(async () => {
   if (skip) return;
@@ -45,8 +45,18 @@ before(async () => {
   // A small random-weight Llama with Phi-3's vocabulary, whose file carries a chat template.
   execFileSync(chordBin, ['synth', '--vocab', vocab, '-o', model, '--dim', '64', '--layers', '2', '--heads', '4',
     '--kv-heads', '2', '--ffn', '128', '--type', 'f16', '--seed', '7', '--name', 'tiny chat test model'], { stdio: 'pipe' });
+  // and one without a chat template (Llama 2's vocabulary)
+  model2 = join(tmp, 'plain-text.gguf');
+  execFileSync(chordBin, ['synth', '--vocab', vocab.replace('phi-3', 'llama-spm'), '-o', model2, '--dim', '64', '--layers', '1',
+    '--heads', '4', '--kv-heads', '2', '--ffn', '128', '--type', 'f16'], { stdio: 'pipe' });
   writeFileSync(join(tmp, 'notes.txt'), 'this is not a model\n');
-  execFileSync(process.execPath, [join(repo, 'web/demo/build.mjs'), '--out', site, '--wasm', wasmDir, '--no-model'], { stdio: 'pipe' });
+  // the same file claiming an architecture wasm-chord does not run
+  const bytes = readFileSync(model2);
+  const at = bytes.indexOf('general.architecture') + 'general.architecture'.length + 4 + 8;
+  assert.equal(bytes.toString('latin1', at, at + 5), 'llama');
+  bytes.write('mamba', at, 'latin1');
+  writeFileSync(join(tmp, 'mamba.gguf'), bytes);
+  execFileSync(process.execPath, [join(repo, 'web/demo/build.mjs'), '--out', site, '--wasm', wasmDir, '--model', model2], { stdio: 'pipe' });
   const { serve, launch } = await import('./browser.mjs');
   srv = await serve({ dir: site });
   plainSrv = await serve({ dir: site, isolation: false });
@@ -91,6 +101,14 @@ test('a file that is not a GGUF gets a clear error', { skip }, async () => {
   await page.click('.banner.error .link-btn');
 });
 
+test('an unsupported architecture gets a clear error before anything is copied', { skip }, async () => {
+  await page.setInputFiles('#file-input', join(tmp, 'mamba.gguf'));
+  await page.waitForSelector('.banner.error');
+  assert.match(await text('.banner.error'), /Unsupported architecture "mamba"/);
+  assert.equal(await page.locator('#model-list li').count(), 0);
+  await page.click('.banner.error .link-btn');
+});
+
 test('a synthesized model loads from a file, with its details and in the cache list', { skip }, async () => {
   await page.setInputFiles('#file-input', model);
   await page.waitForSelector('.model-chip.loaded', { timeout: 30_000 });
@@ -106,15 +124,23 @@ test('a synthesized model loads from a file, with its details and in the cache l
 });
 
 test('a message streams an answer with tokens/s and time to first token', { skip }, async () => {
-  await setSetting('maxTokens', 40);
+  await setSetting('maxTokens', 64);
   await setSetting('seed', 1);
+  // Records the answer's lengths while it is being written, to see it grow piece by piece.
+  await page.evaluate(() => {
+    window.seenLengths = new Set();
+    new MutationObserver(() => {
+      const body = document.querySelector('.msg.assistant.streaming .msg-body');
+      if (body?.textContent) window.seenLengths.add(body.textContent.length);
+    }).observe(document.getElementById('messages'), { subtree: true, childList: true, characterData: true });
+  });
   await page.fill('#prompt', 'Hello there, who are you?');
   await page.keyboard.press('Enter');
   await page.waitForSelector('.msg.user');
   assert.equal(await text('.msg.user .msg-body'), 'Hello there, who are you?');
-  // Streaming: the answer is on the page and growing before the generation ends.
-  await page.waitForFunction(() => document.querySelector('.msg.assistant.streaming .msg-body')?.textContent.length > 0);
   await waitAnswerDone();
+  const seen = await page.evaluate(() => window.seenLengths.size);
+  assert.ok(seen >= 2, `the answer grew in ${seen} steps while streaming`);
   const stats = await text('.msg.assistant .stats');
   assert.match(stats, /[\d.]+ tok\/s · TTFT \d+ ms · \d+ tokens/);
   assert.ok((await text('.msg.assistant .msg-body')).length > 0);
@@ -228,6 +254,21 @@ test('a phone-sized screen: one column, drawers, nothing wider than the screen',
   await page.waitForTimeout(300);
   assert.equal(await inView('#sidebar'), false);
   await page.setViewportSize({ width: 1280, height: 800 });
+});
+
+test('a second model by URL ("Try the demo model"): both cached, switched, one deleted', { skip }, async () => {
+  const progress = page.waitForSelector('#progress:not([hidden])');
+  await page.click('#demo-model');
+  await progress;
+  await page.waitForSelector('.model-chip.loaded:has-text("wasm-chord synthetic")', { timeout: 30_000 });
+  assert.match(await text('#banners'), /no chat template, so it is a plain text model/);
+  assert.equal(await page.locator('#model-list li').count(), 2);
+  await page.click('#model-list li:has-text("tiny-chat.gguf") >> text=Use');
+  await page.waitForSelector('.model-chip.loaded:has-text("tiny-chat.gguf")', { timeout: 30_000 });
+  assert.match(await text('#model-list li.active'), /tiny-chat\.gguf/);
+  await page.click('#model-list li:has-text("wasm-chord synthetic") >> text=Delete');
+  await page.waitForFunction(() => document.querySelectorAll('#model-list li').length === 1);
+  assert.match(await text('#model-list'), /tiny-chat\.gguf/);
 });
 
 test('without COOP/COEP the page runs single-threaded and says so', { skip }, async () => {

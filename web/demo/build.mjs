@@ -57,9 +57,7 @@ await mkdir(join(out, 'chord/src'), { recursive: true });
 if (mock) {
   await copyFile(join(here, 'dev/mock-chord.js'), join(out, 'chord/src/index.js'));
 } else {
-  for (const f of ['index.js', 'worker.js']) await copyFile(join(root, 'web/src', f), join(out, 'chord/src', f));
-  // The WebGPU backend (backend: 'auto' | 'webgpu'), imported by the worker when asked for.
-  await cp(join(root, 'web/src/webgpu'), join(out, 'chord/src/webgpu'), { recursive: true });
+  await cp(join(root, 'web/src'), join(out, 'chord/src'), { recursive: true, filter: (f) => !f.endsWith('.d.ts') });
   await mkdir(join(out, 'chord/dist'), { recursive: true });
   for (const f of wasmFiles) await copyFile(join(wasmDir, f), join(out, 'chord/dist', f));
   // emscripten's pthread worker script is CommonJS; in node the package marks its folder so.

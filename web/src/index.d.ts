@@ -116,8 +116,14 @@ export class Chord {
   tokenize(text: string, options?: { addSpecial?: boolean; parseSpecial?: boolean }): Promise<number[]>;
   detokenize(tokens: ArrayLike<number>, options?: { removeSpecial?: boolean; unparseSpecial?: boolean }): Promise<string>;
   complete(prompt: string, options?: GenerateOptions): AsyncGenerator<string, void, undefined>;
-  chat(messages: ChatMessage[], options?: ChatOptions): AsyncGenerator<string, void, undefined>;
+  /** Also OpenAI's chat.completions.create (types in openai.d.ts). */
+  readonly chat: ((messages: ChatMessage[], options?: ChatOptions) => AsyncGenerator<string, void, undefined>) &
+    { completions: import('./openai').ChatCompletions };
+  readonly completions: import('./openai').Completions;
+  readonly models: import('./openai').Models;
   unload(): Promise<void>;
 }
+
+export { APIError, BadRequestError, APIUserAbortError } from './openai';
 
 export default Chord;

@@ -3,6 +3,8 @@
 // build when the page is cross-origin isolated (the single-threaded one otherwise), streams the model
 // into the wasm heap, and returns a Chord whose complete() and chat() are async iterators of text.
 
+import { installOpenAI } from './openai.js';
+
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 
 /** Errors of wasm-chord: `code` is FORMAT, IO, UNSUPPORTED, INVALID_ARGUMENT, MISSING, OUT_OF_MEMORY,
@@ -303,5 +305,9 @@ export class Chord {
     }
   }
 }
+
+// OpenAI's API shapes: chord.chat.completions.create, chord.completions.create, chord.models.list.
+installOpenAI(Chord);
+export { APIError, BadRequestError, APIUserAbortError } from './openai.js';
 
 export default Chord;

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/fp16.h"
+#include "kernels/vector_ops.h"
 #include "kernels/dispatch.h"
 #include "kernels/matmul.h"
 
@@ -28,8 +29,8 @@ CpuBackend::CpuBackend(int n_threads) : pool_(std::max(1, n_threads)) {
 }
 
 void CpuBackend::matmul(const model::Matrix& w, const float* x, int64_t n_tokens, float* y) {
-    kernels::matmul(kernels::matmul_kernel(w.type), pool_, w.data, w.row_bytes, w.rows, w.cols, x, n_tokens, y,
-                    act_);
+    kernels::matmul(kernels::matmul_kernel(w.type), pool_, w.packed != nullptr ? w.packed : w.data, w.row_bytes,
+                    w.rows, w.cols, x, n_tokens, y, act_, w.packed != nullptr);
 }
 
 void CpuBackend::get_rows(const model::Matrix& table, const int32_t* ids, int64_t n, float* out) {
@@ -137,6 +138,7 @@ void CpuBackend::attention(const float* q, const model::KvCache& kv, uint32_t la
         half_[static_cast<size_t>(i)].resize(std::max<size_t>(kv.n_ctx(), static_cast<size_t>(head_dim)));
     }
 
+    const kernels::VectorKernels& ak = kernels::vector_kernels();
     const auto attend = [&](int64_t begin, int64_t end, int thread) {
         float* s = scores_[static_cast<size_t>(thread)].data();
         uint16_t* h16 = half_[static_cast<size_t>(thread)].data();
@@ -152,26 +154,17 @@ void CpuBackend::attention(const float* q, const model::KvCache& kv, uint32_t la
             if (f16) {
                 for (int64_t i = 0; i < head_dim; ++i) h16[i] = fp32_to_fp16(qh[i]);
             }
+            const size_t kv_off = static_cast<size_t>(g * head_dim) * (f16 ? 2 : 4);
+            const auto hd = static_cast<size_t>(head_dim);
             float max = -std::numeric_limits<float>::infinity();
             for (int64_t j = 0; j < n_keys; ++j) {
-                const uint8_t* krow = kv.k_row(layer, static_cast<uint32_t>(j)) + static_cast<size_t>(g * head_dim) *
-                                                                                      (f16 ? 2 : 4);
-                float dot = 0.0f;
-                if (f16) {
-                    const auto* k16 = reinterpret_cast<const uint16_t*>(krow);
-                    for (int64_t i = 0; i < head_dim; ++i) dot += fp16_to_fp32(h16[i]) * fp16_to_fp32(k16[i]);
-                } else {
-                    const auto* k32 = reinterpret_cast<const float*>(krow);
-                    for (int64_t i = 0; i < head_dim; ++i) dot += qh[i] * k32[i];
-                }
+                const uint8_t* krow = kv.k_row(layer, static_cast<uint32_t>(j)) + kv_off;
+                const float dot = f16 ? ak.dot_f16(hd, h16, reinterpret_cast<const uint16_t*>(krow))
+                                      : ak.dot_f32(hd, qh, reinterpret_cast<const float*>(krow));
                 s[j] = dot * scale;
                 max = std::max(max, s[j]);
             }
-            double sum = 0.0;
-            for (int64_t j = 0; j < n_keys; ++j) {
-                s[j] = std::exp(s[j] - max);
-                sum += static_cast<double>(s[j]);
-            }
+            const double sum = ak.exp_sum(s, static_cast<size_t>(n_keys), max);
             const auto inv = static_cast<float>(1.0 / sum);
             for (int64_t j = 0; j < n_keys; ++j) s[j] *= inv;
 
@@ -179,15 +172,12 @@ void CpuBackend::attention(const float* q, const model::KvCache& kv, uint32_t la
             float* oh = out + (t * n_heads + h) * head_dim;
             std::fill(oh, oh + head_dim, 0.0f);
             for (int64_t j = 0; j < n_keys; ++j) {
-                const uint8_t* vrow = kv.v_row(layer, static_cast<uint32_t>(j)) + static_cast<size_t>(g * head_dim) *
-                                                                                      (f16 ? 2 : 4);
+                const uint8_t* vrow = kv.v_row(layer, static_cast<uint32_t>(j)) + kv_off;
                 if (f16) {
                     const float p = fp16_to_fp32(fp32_to_fp16(s[j]));
-                    const auto* v16 = reinterpret_cast<const uint16_t*>(vrow);
-                    for (int64_t i = 0; i < head_dim; ++i) oh[i] += p * fp16_to_fp32(v16[i]);
+                    ak.axpy_f16(hd, p, reinterpret_cast<const uint16_t*>(vrow), oh);
                 } else {
-                    const auto* v32 = reinterpret_cast<const float*>(vrow);
-                    for (int64_t i = 0; i < head_dim; ++i) oh[i] += s[j] * v32[i];
+                    ak.axpy_f32(hd, s[j], reinterpret_cast<const float*>(vrow), oh);
                 }
             }
         }
@@ -199,7 +189,7 @@ void CpuBackend::attention(const float* q, const model::KvCache& kv, uint32_t la
 }
 
 void CpuBackend::swiglu(float* gate, const float* up, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+    kernels::vector_kernels().swiglu(static_cast<size_t>(n), gate, up);
 }
 
 void CpuBackend::add(float* x, const float* y, int64_t n) {

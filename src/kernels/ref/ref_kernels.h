@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "quant/type_table.h"
 
@@ -45,5 +46,13 @@ VecDotFn find_vec_dot(GgmlType weight_type);
 // converted activation row; throws Error(Unsupported / InvalidArgument) for a type without a dot
 // product or a bad n_cols.
 void matvec(GgmlType weight_type, const void* w, size_t n_rows, size_t n_cols, const float* x, float* y);
+
+// The vector operations of kernels/vector_ops.h (ref/attention.cpp).
+float attn_dot_f16(size_t n, const uint16_t* q, const uint16_t* k);
+float attn_dot_f32(size_t n, const float* q, const float* k);
+double attn_exp_sum(float* s, size_t n, float max);
+void attn_axpy_f16(size_t n, float p, const uint16_t* v, float* y);
+void attn_axpy_f32(size_t n, float p, const float* v, float* y);
+void swiglu(size_t n, float* gate, const float* up);
 
 }  // namespace chord::kernels::ref

@@ -1033,6 +1033,131 @@ void quantize_bf16(const float* x, void* vy, size_t n) {
 
 // --- The variant's table -----------------------------------------------------------------------------
 
+// --- Attention's vector operations (kernels/vector_ops.h) ----------------------------------------------
+
+inline float hsum256(__m256 v) {
+    __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+    x = _mm_add_ss(x, _mm_movehdup_ps(x));
+    return _mm_cvtss_f32(x);
+}
+
+float attn_dot_f16(size_t n, const uint16_t* q, const uint16_t* k) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        acc0 = _mm256_fmadd_ps(_mm256_cvtph_ps(load128(q + i)), _mm256_cvtph_ps(load128(k + i)), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtph_ps(load128(q + i + 8)), _mm256_cvtph_ps(load128(k + i + 8)), acc1);
+    }
+    for (; i + 8 <= n; i += 8)
+        acc0 = _mm256_fmadd_ps(_mm256_cvtph_ps(load128(q + i)), _mm256_cvtph_ps(load128(k + i)), acc0);
+    float sum = hsum256(_mm256_add_ps(acc0, acc1));
+    for (; i < n; ++i) sum += half_to_float(q[i]) * half_to_float(k[i]);
+    return sum;
+}
+
+float attn_dot_f32(size_t n, const float* q, const float* k) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(k + i), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), _mm256_loadu_ps(k + i + 8), acc1);
+    }
+    for (; i + 8 <= n; i += 8) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(k + i), acc0);
+    float sum = hsum256(_mm256_add_ps(acc0, acc1));
+    for (; i < n; ++i) sum += q[i] * k[i];
+    return sum;
+}
+
+// exp(x) for x <= 0 (scores minus their maximum), within 2 ulp: x = n ln2 + r with |r| <= ln2 / 2,
+// exp(r) by a degree-6 polynomial, 2^n put into the exponent. Below -87.3 the result flushes to 0.
+inline __m256 exp256(__m256 x) {
+    const __m256 lo = _mm256_set1_ps(-87.33654f);
+    const __m256 underflow = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
+    x = _mm256_max_ps(x, lo);
+    const __m256 nf = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(nf), _mm256_set1_epi32(127)), 23);
+    const __m256 y = _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+    return _mm256_andnot_ps(underflow, y);
+}
+
+double attn_exp_sum(float* s, size_t n, float max) {
+    const __m256 m = _mm256_set1_ps(max);
+    __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        const __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(s + j), m));
+        _mm256_storeu_ps(s + j, e);
+        acc0 = _mm256_add_pd(acc0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+        acc1 = _mm256_add_pd(acc1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+    }
+    alignas(32) double parts[4];
+    _mm256_store_pd(parts, _mm256_add_pd(acc0, acc1));
+    double sum = (parts[0] + parts[1]) + (parts[2] + parts[3]);
+    if (j < n) {
+        alignas(32) float tail[8] = {};
+        for (size_t t = 0; j + t < n; ++t) tail[t] = s[j + t] - max;
+        alignas(32) float e[8];
+        _mm256_store_ps(e, exp256(_mm256_load_ps(tail)));
+        for (size_t t = 0; j + t < n; ++t) {
+            s[j + t] = e[t];
+            sum += static_cast<double>(e[t]);
+        }
+    }
+    return sum;
+}
+
+void attn_axpy_f16(size_t n, float p, const uint16_t* v, float* y) {
+    const __m256 pv = _mm256_set1_ps(p);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_loadu_ps(y + i), _mm256_mul_ps(pv, _mm256_cvtph_ps(load128(v + i)))));
+    for (; i < n; ++i) y[i] += p * half_to_float(v[i]);
+}
+
+void attn_axpy_f32(size_t n, float p, const float* v, float* y) {
+    const __m256 pv = _mm256_set1_ps(p);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_loadu_ps(y + i), _mm256_mul_ps(pv, _mm256_loadu_ps(v + i))));
+    for (; i < n; ++i) y[i] += p * v[i];
+}
+
+// silu(g) * u with exp(-g) from exp256, which takes arguments <= 0: for g < 0, exp(-g) = 1 / exp(g)
+// (below g = -87.3 that is 1 / 0 = inf and the quotient -0, as in the reference).
+inline __m256 swiglu8(__m256 g, __m256 u) {
+    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+    const __m256 e_pos = exp256(_mm256_sub_ps(zero, _mm256_max_ps(g, zero)));  // g >= 0: exp(-g)
+    const __m256 e_neg = _mm256_div_ps(one, exp256(_mm256_min_ps(g, zero)));   // g < 0: 1 / exp(g)
+    const __m256 e = _mm256_blendv_ps(e_pos, e_neg, _mm256_cmp_ps(g, zero, _CMP_LT_OQ));
+    return _mm256_mul_ps(_mm256_div_ps(g, _mm256_add_ps(one, e)), u);
+}
+
+void swiglu(size_t n, float* gate, const float* up) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(gate + i, swiglu8(_mm256_loadu_ps(gate + i), _mm256_loadu_ps(up + i)));
+    if (i < n) {
+        alignas(32) float g[8] = {}, u[8] = {};
+        for (size_t t = 0; i + t < n; ++t) {
+            g[t] = gate[i + t];
+            u[t] = up[i + t];
+        }
+        _mm256_store_ps(g, swiglu8(_mm256_load_ps(g), _mm256_load_ps(u)));
+        for (size_t t = 0; i + t < n; ++t) gate[i + t] = g[t];
+    }
+}
+
 // Each format's tile, and its one-row kernel as vec_dot; the one-row kernel is also the matrix-vector
 // tile for the formats that stream faster that way (measured on AMD Zen 4, where it matters: Q8_0, the
 // K-quants, the float formats). For the 4-bit and 5-bit 32-element formats a single row is compute-bound
@@ -1067,6 +1192,9 @@ constexpr ActQuantizer kQuantizers[] = {
 };
 
 }  // namespace
+
+extern const VectorKernels kAvx2Vector = {attn_dot_f16, attn_dot_f32, attn_exp_sum, attn_axpy_f16,
+                                               attn_axpy_f32, swiglu, "avx2"};
 
 extern const Variant kAvx2Variant = {"avx2", kWeights, sizeof kWeights / sizeof kWeights[0], kQuantizers,
                                      sizeof kQuantizers / sizeof kQuantizers[0]};

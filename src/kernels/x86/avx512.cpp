@@ -546,6 +546,109 @@ float lane_vec_dot(size_t n, const void* w, const void* a) {
     return y;
 }
 
+
+// --- Q4_0 repacked at load (VNNI) ----------------------------------------------------------------------
+//
+// Layout, per group of 16 rows and per block b (288 bytes, the same as the 16 rows' blocks): the 16
+// scales (fp16, row r at bytes 2r), then four 64-byte slices, slice m holding bytes 4m..4m+3 of each
+// row's 16 nibble bytes (row r at bytes 4r). A slice is then register k = m (low nibbles: quants 4m..4m+3)
+// and k = 4 + m (high nibbles: quants 16+4m..) of LaneMicro<Q4_0Lanes> without any transposition or
+// gather at run time, and a group's bytes are one sequential stream. The nibbles (0..15) are the unsigned
+// operand of vpdpbusd and the activations the signed one; 8 * sum(a) per block corrects for the offset.
+// Same integer sums and the same float steps per (row, token) lane as the reference: bit-exact.
+
+constexpr size_t kPackRows = 16;
+constexpr size_t kMaxPackedBlocks = 1024;  // 32768 columns
+constexpr size_t kPackTokens = 4;
+
+bool repack_q4_0(const void* w, size_t w_stride, size_t rows, size_t cols, void* out) {
+    const size_t nb = cols / quant::kBlockSize;
+    if (rows % kPackRows != 0 || nb == 0 || nb > kMaxPackedBlocks || w_stride != nb * sizeof(BlockQ4_0))
+        return false;
+    const auto* src = static_cast<const uint8_t*>(w);
+    auto* o = static_cast<uint8_t*>(out);
+    for (size_t g = 0; g < rows; g += kPackRows) {
+        for (size_t b = 0; b < nb; ++b) {
+            for (size_t r = 0; r < kPackRows; ++r) {
+                const BlockQ4_0& blk = blocks<BlockQ4_0>(src + (g + r) * w_stride)[b];
+                std::memcpy(o + 2 * r, &blk.d, 2);
+                for (size_t m = 0; m < 4; ++m) std::memcpy(o + 32 + 64 * m + 4 * r, blk.qs + 4 * m, 4);
+            }
+            o += kPackRows * sizeof(BlockQ4_0);
+        }
+    }
+    return true;
+}
+
+// Sum of a Q8_0 block's 32 quants.
+inline int32_t q8_block_sum(const BlockQ8_0& ab) {
+    const __m256i s = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(1), load256(ab.qs));
+    __m128i x = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    x = _mm_add_epi32(x, _mm_shuffle_epi32(x, 0x4e));
+    x = _mm_add_epi32(x, _mm_shuffle_epi32(x, 0xb1));
+    return _mm_cvtsi128_si32(x);
+}
+
+template <size_t T>
+inline void q4_0_packed_group(size_t nb, const uint8_t* pw, const BlockQ8_0* const* a, const int32_t* corr,
+                              float* y, size_t y_stride) {
+    __m512 acc[T];
+    for (size_t t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+    const __m512i low4 = _mm512_set1_epi8(0x0f);
+    for (size_t b = 0; b < nb; ++b, pw += kPackRows * sizeof(BlockQ4_0)) {
+        _mm_prefetch(reinterpret_cast<const char*>(pw + 8 * 288), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(pw + 8 * 288 + 64), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(pw + 8 * 288 + 128), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(pw + 8 * 288 + 192), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(pw + 8 * 288 + 256), _MM_HINT_T0);
+        const __m512 dw = _mm512_cvtph_ps(load256(pw));
+        __m512i v[8];
+        for (int m = 0; m < 4; ++m) {
+            const __m512i q = load512(pw + 32 + 64 * m);
+            v[m] = _mm512_and_si512(q, low4);
+            v[4 + m] = _mm512_and_si512(_mm512_srli_epi16(q, 4), low4);
+        }
+        for (size_t t = 0; t < T; ++t) {
+            const BlockQ8_0& ab = a[t][b];
+            __m512i s0 = _mm512_set1_epi32(corr[t * nb + b]), s1 = _mm512_setzero_si512();
+            for (int k = 0; k < 8; k += 2) {
+                s0 = _mm512_dpbusd_epi32(s0, v[k], broadcast32(reinterpret_cast<const uint8_t*>(ab.qs) + 4 * k));
+                s1 = _mm512_dpbusd_epi32(s1, v[k + 1], broadcast32(reinterpret_cast<const uint8_t*>(ab.qs) + 4 * k + 4));
+            }
+            const __m512 sumi = _mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1));
+            const __m512 da = _mm512_set1_ps(half_to_float(ab.d));
+            acc[t] = _mm512_add_ps(acc[t], _mm512_mul_ps(_mm512_mul_ps(sumi, dw), da));
+        }
+    }
+    for (size_t t = 0; t < T; ++t) _mm512_storeu_ps(y + t * y_stride, acc[t]);
+}
+
+void q4_0_packed_tile(size_t n, const void* w, size_t w_stride, size_t n_rows, const void* a, size_t a_stride,
+                      size_t n_tokens, float* y, size_t y_stride) {
+    const size_t nb = n / quant::kBlockSize;
+    const auto* wb = static_cast<const uint8_t*>(w);
+    const auto* ab = static_cast<const uint8_t*>(a);
+    alignas(64) int32_t corr[kPackTokens * kMaxPackedBlocks];  // -8 * sum(a) per token and block
+    for (size_t t0 = 0; t0 < n_tokens; t0 += kPackTokens) {
+        const size_t nt = n_tokens - t0 < kPackTokens ? n_tokens - t0 : kPackTokens;
+        const BlockQ8_0* rows[kPackTokens];
+        for (size_t t = 0; t < nt; ++t) {
+            rows[t] = blocks<BlockQ8_0>(ab + (t0 + t) * a_stride);
+            for (size_t b = 0; b < nb; ++b) corr[t * nb + b] = -8 * q8_block_sum(rows[t][b]);
+        }
+        float* yt = y + t0 * y_stride;
+        for (size_t r = 0; r < n_rows; r += kPackRows) {
+            const uint8_t* pw = wb + r * w_stride;
+            switch (nt) {
+                case 1: q4_0_packed_group<1>(nb, pw, rows, corr, yt + r, y_stride); break;
+                case 2: q4_0_packed_group<2>(nb, pw, rows, corr, yt + r, y_stride); break;
+                case 3: q4_0_packed_group<3>(nb, pw, rows, corr, yt + r, y_stride); break;
+                default: q4_0_packed_group<4>(nb, pw, rows, corr, yt + r, y_stride); break;
+            }
+        }
+    }
+}
+
 // --- K-quants with a row per lane (VNNI) ----------------------------------------------------------------
 //
 // Q4_K / Q5_K: per super-block, the 16 rows' scales and mins are unpacked side by side (lane = row) from
@@ -560,7 +663,9 @@ inline __m512 byte_as_float(__m512i words, int j) {
     return _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(words, 8 * j), _mm512_set1_epi32(0xff)));
 }
 
-template <bool kFifthBit>
+// kPacked: the rows come repacked at load (repack_q4_K below), w[0] being the group's first packed byte:
+// the header dwords and the transposed quants are plain loads instead of gathers and transposes.
+template <bool kFifthBit, bool kPacked = false>
 struct K4LaneMicro {
     static constexpr size_t kRows = 16;
     static constexpr size_t kMaxTokens = 16;
@@ -576,12 +681,21 @@ struct K4LaneMicro {
         alignas(64) float dsc[8][16];           // d * scale of sub-block j, per row
         alignas(64) int32_t bsum_pairs[kMaxTokens][4];  // (bsum of sub-block 2p, of 2p + 1) as int16 pairs
         for (size_t b = 0; b < n / quant::kSuperBlockSize; ++b) {
-            prefetch_next<16 * sizeof(WBlock)>(next, b);
-            const uint8_t* base = static_cast<const uint8_t*>(static_cast<const void*>(wr[0] + b));
-            const __m512i head = _mm512_i32gather_epi32(offsets, base, 1);
-            const __m512i w0 = _mm512_i32gather_epi32(offsets, base + 4, 1);
-            const __m512i w1 = _mm512_i32gather_epi32(offsets, base + 8, 1);
-            const __m512i w2 = _mm512_i32gather_epi32(offsets, base + 12, 1);
+            __m512i head, w0, w1, w2;
+            [[maybe_unused]] const uint8_t* pb = w[0] + b * 16 * sizeof(WBlock);  // packed: this super-block
+            if constexpr (kPacked) {
+                head = load512(pb);
+                w0 = load512(pb + 64);
+                w1 = load512(pb + 128);
+                w2 = load512(pb + 192);
+            } else {
+                prefetch_next<16 * sizeof(WBlock)>(next, b);
+                const uint8_t* base = static_cast<const uint8_t*>(static_cast<const void*>(wr[0] + b));
+                head = _mm512_i32gather_epi32(offsets, base, 1);
+                w0 = _mm512_i32gather_epi32(offsets, base + 4, 1);
+                w1 = _mm512_i32gather_epi32(offsets, base + 8, 1);
+                w2 = _mm512_i32gather_epi32(offsets, base + 12, 1);
+            }
             const __m512 d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(head));
             const __m512 dmin = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(head, 16)));
             const __m512i low6 = _mm512_set1_epi8(0x3f), low4 = _mm512_set1_epi8(0x0f),
@@ -624,10 +738,15 @@ struct K4LaneMicro {
                 transpose_rows16(z, high);
             }
             for (int c = 0; c < 4; ++c) {
-                __m512i z[8], v[8];
-                for (int i = 0; i < 8; ++i)
-                    z[i] = join(load256(wr[i][b].qs + 32 * c), load256(wr[i + 8][b].qs + 32 * c));
-                transpose_rows16(z, v);
+                __m512i v[8];
+                if constexpr (kPacked) {
+                    for (int k = 0; k < 8; ++k) v[k] = load512(pb + 256 + 512 * c + 64 * k);
+                } else {
+                    __m512i z[8];
+                    for (int i = 0; i < 8; ++i)
+                        z[i] = join(load256(wr[i][b].qs + 32 * c), load256(wr[i + 8][b].qs + 32 * c));
+                    transpose_rows16(z, v);
+                }
                 for (int half = 0; half < 2; ++half) {  // low nibbles: sub-block 2c; high: 2c + 1
                     const int j = 2 * c + half;
                     __m512i q[8];
@@ -667,6 +786,50 @@ struct K4LaneMicro {
         for (size_t t = 0; t < n_tokens; ++t) std::memcpy(out + 16 * t, acc[t], sizeof acc[t]);
     }
 };
+
+// Q4_K repacked at load: per group of 16 rows and super-block (2304 bytes, the 16 rows' blocks), the
+// four header dwords (d and dmin, then the 12 scale bytes) as four 64-byte slices (dword j of row r at
+// 64j + 4r), then for each 32-byte quarter c of the quants eight slices (dword k of row r at
+// 256 + 512c + 64k + 4r): exactly what K4LaneMicro gathers and transposes otherwise.
+bool repack_q4_K(const void* w, size_t w_stride, size_t rows, size_t cols, void* out) {
+    const size_t nb = cols / quant::kSuperBlockSize;
+    if (rows % kPackRows != 0 || nb == 0 || w_stride != nb * sizeof(BlockQ4_K)) return false;
+    const auto* src = static_cast<const uint8_t*>(w);
+    auto* o = static_cast<uint8_t*>(out);
+    for (size_t g = 0; g < rows; g += kPackRows) {
+        for (size_t b = 0; b < nb; ++b) {
+            for (size_t r = 0; r < kPackRows; ++r) {
+                const auto* blk = reinterpret_cast<const uint8_t*>(&blocks<BlockQ4_K>(src + (g + r) * w_stride)[b]);
+                const uint8_t* qs = blocks<BlockQ4_K>(src + (g + r) * w_stride)[b].qs;
+                for (size_t j = 0; j < 4; ++j) std::memcpy(o + 64 * j + 4 * r, blk + 4 * j, 4);
+                for (size_t c = 0; c < 4; ++c)
+                    for (size_t k = 0; k < 8; ++k)
+                        std::memcpy(o + 256 + 512 * c + 64 * k + 4 * r, qs + 32 * c + 4 * k, 4);
+            }
+            o += kPackRows * sizeof(BlockQ4_K);
+        }
+    }
+    return true;
+}
+
+// The tile over packed rows for a lane micro-kernel M whose run() takes w[0] as the group's packed bytes.
+template <class M>
+void packed_lane_tile(size_t n, const void* w, size_t w_stride, size_t n_rows, const void* a, size_t a_stride,
+                      size_t n_tokens, float* y, size_t y_stride) {
+    const auto* wb = static_cast<const uint8_t*>(w);
+    const auto* ab = static_cast<const uint8_t*>(a);
+    float out[16 * M::kMaxTokens];
+    for (size_t r = 0; r < n_rows; r += 16) {
+        const uint8_t* wr[16];
+        for (size_t i = 0; i < 16; ++i) wr[i] = wb + r * w_stride;
+        for (size_t t = 0; t < n_tokens; t += M::kMaxTokens) {
+            const size_t nt = n_tokens - t < M::kMaxTokens ? n_tokens - t : M::kMaxTokens;
+            M::run(n, wr, wr[0], ab + t * a_stride, a_stride, nt, out);
+            for (size_t j = 0; j < nt; ++j)
+                for (size_t i = 0; i < 16; ++i) y[(t + j) * y_stride + r + i] = out[j * 16 + i];
+        }
+    }
+}
 
 // Q6_K: per super-block and half h, the 32-byte chunks ql[64h..], ql[64h + 32..] and qh[32h..] of the
 // 16 rows are transposed; slice group k (elements 128h + 32k + l) is assembled from them, its first four
@@ -1059,13 +1222,23 @@ constexpr WeightKernels lane_entry(GgmlType type) {
 // Not here, so dispatch falls back to AVX2 for them: Q5_0 (slower than AVX2 in both builds) and, without
 // VNNI, Q4_0 and IQ4_NL (the sign handling of two-block registers costs more than it saves), measured on
 // AMD Zen 4.
+#if defined(CHORD_AVX512_VNNI)
+constexpr WeightKernels packed_entry(WeightKernels k, Repack repack, MatmulTile packed_tile) {
+    k.repack = repack;
+    k.packed_tile = packed_tile;
+    return k;
+}
+#endif
+
 constexpr WeightKernels kWeights[] = {
 #if defined(CHORD_AVX512_VNNI)
-    lane_entry<LegacyMicro<Q4_0Format>, LaneMicro<Q4_0Lanes>, 1>(GgmlType::Q4_0),
+    packed_entry(lane_entry<LegacyMicro<Q4_0Format>, LaneMicro<Q4_0Lanes>, 1>(GgmlType::Q4_0), repack_q4_0,
+                 q4_0_packed_tile),
     lane_entry<LegacyMicro<Q4_1Format>, LaneMicro<Q4_1Lanes>, 1>(GgmlType::Q4_1),
     lane_entry<LegacyMicro<Q8_0Format>, LaneMicro<Q8_0Lanes>, 4>(GgmlType::Q8_0),
     lane_entry<LegacyMicro<IQ4_NLFormat>, LaneMicro<IQ4_NLLanes>, 1>(GgmlType::IQ4_NL),
-    lane_entry<KMicro<Q4_KFormat>, K4LaneMicro<false>, 4>(GgmlType::Q4_K),
+    packed_entry(lane_entry<KMicro<Q4_KFormat>, K4LaneMicro<false>, 4>(GgmlType::Q4_K), repack_q4_K,
+                 packed_lane_tile<K4LaneMicro<false, true>>),
     lane_entry<KMicro<Q5_KFormat>, K4LaneMicro<true>, 4>(GgmlType::Q5_K),
     lane_entry<KMicro<Q6_KFormat>, Q6_KLaneMicro, 4>(GgmlType::Q6_K),
 #else

@@ -135,7 +135,9 @@ export async function loadEngine(source, { onProgress, signal, backend = 'auto',
   }
   const info = chord.info ?? {};
   const used = info.backend ?? chord.backend ?? wantBackend;
-  if (backend === 'auto' && used === 'cpu' && env.webgpu && info.fallbackReason) {
+  if (wantBackend === 'webgpu' && used === 'cpu') {
+    notes.push(`WebGPU was not used${info.fallbackReason ? ` (${info.fallbackReason})` : ''}: running on the CPU (WebAssembly) instead.`);
+  } else if (backend === 'auto' && used === 'cpu' && info.fallbackReason) {
     notes.push(`WebGPU could not be used (${info.fallbackReason}): running on the CPU.`);
   }
   const engine = new Engine(chord, { backend: used, threads: info.threads ?? nThreads, notes });

@@ -40,6 +40,7 @@ const state = {
   generating: null, // AbortController of the answer being written
   loading: null, // AbortController of the model being loaded
   cacheOk: false,
+  cachedModels: [],
 };
 
 // ---- banners ------------------------------------------------------------------------------------
@@ -194,7 +195,9 @@ function messageView(msg, index) {
   const isUser = msg.role === 'user';
   const body = el('div', { className: 'msg-body' });
   if (isUser) body.textContent = msg.content;
+  else if (msg.plain) body.textContent = msg.content.trimStart();
   else body.innerHTML = renderMarkdown(msg.content);
+  if (msg.plain) body.classList.add('plain');
   const node = el('article', { className: `msg ${msg.role}`, ariaLabel: isUser ? 'You' : 'Assistant' },
     el('div', { className: 'msg-role', textContent: isUser ? 'You' : 'Assistant' }), body);
   node.dataset.index = index;
@@ -275,7 +278,8 @@ async function answer(conv) {
   clearErrors();
   conv.system = state.settings.system;
   conv.model = state.modelEntry?.name ?? conv.model;
-  const msg = { role: 'assistant', content: '' };
+  // A plain text model's continuation is shown as written (its indentation is not Markdown code).
+  const msg = { role: 'assistant', content: '', ...(state.engine.completionOnly ? { plain: true } : {}) };
   conv.messages.push(msg);
   renderMessages();
   const node = $('messages').lastElementChild;
@@ -293,7 +297,8 @@ async function answer(conv) {
   let pending = false;
   const paint = () => {
     pending = false;
-    body.innerHTML = renderMarkdown(msg.content);
+    if (msg.plain) body.textContent = msg.content.trimStart();
+    else body.innerHTML = renderMarkdown(msg.content);
     scrollToEnd();
   };
   try {
@@ -342,6 +347,7 @@ function progressReporter(label) {
 
 function renderModelChip() {
   const chip = $('model-chip');
+  document.body.classList.toggle('has-model', !!state.engine);
   if (!state.engine) {
     chip.textContent = state.loading ? 'Loading…' : 'No model loaded';
     chip.classList.toggle('loaded', false);
@@ -384,6 +390,7 @@ function renderModelDetails() {
 async function renderModelList() {
   const list = $('model-list');
   const entries = state.cacheOk ? await models.listCached() : [];
+  state.cachedModels = entries;
   list.replaceChildren();
   for (const m of entries) {
     const active = state.modelEntry?.id === m.id && state.engine;
@@ -554,7 +561,7 @@ function autoGrow(t) {
 
 function bindEvents() {
   const prompt = $('prompt');
-  const narrow = matchMedia('(max-width: 720px)');
+  const narrow = matchMedia('(max-width: 900px)');
   const placeholder = () => {
     prompt.placeholder = narrow.matches ? 'Message the model…' : 'Message the model — Enter to send, Shift+Enter for a new line';
   };
@@ -587,17 +594,24 @@ function bindEvents() {
   $('stop').addEventListener('click', stopGenerating);
   $('new-chat').addEventListener('click', () => openConversation(newConversation()));
 
-  $('file-input').addEventListener('change', (ev) => {
-    const f = ev.target.files?.[0];
-    ev.target.value = '';
-    if (f) loadModel({ file: f });
-  });
+  for (const id of ['file-input', 'empty-file']) {
+    $(id).addEventListener('change', (ev) => {
+      const f = ev.target.files?.[0];
+      ev.target.value = '';
+      if (f) loadModel({ file: f });
+    });
+  }
   $('url-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const url = $('url-input').value.trim();
     if (url) loadModel({ url });
   });
-  $('demo-model').addEventListener('click', () => loadModel({ url: new URL(DEMO_MODEL_URL, location.href).href, demo: true }));
+  const loadDemo = () => {
+    const cached = state.cachedModels.find((m) => m.source === new URL(DEMO_MODEL_URL, location.href).href);
+    loadModel(cached ? { cachedId: cached.id } : { url: new URL(DEMO_MODEL_URL, location.href).href, demo: true });
+  };
+  $('demo-model').addEventListener('click', loadDemo);
+  $('empty-demo').addEventListener('click', loadDemo);
   $('cancel-load').addEventListener('click', () => state.loading?.abort());
 
   let dragDepth = 0;
@@ -687,7 +701,7 @@ function describeEnvironment() {
   ];
   $('env-line').textContent = `This browser: ${parts.join(' · ')}.`;
   if (!env.isolated) {
-    banner('This page is not cross-origin isolated (served without COOP/COEP headers), so models run on a single thread. Serve it with `node tools/serve-demo.mjs` for threads.', 'note', 'isolation');
+    banner('This page is not cross-origin isolated (served without COOP/COEP headers), so models run on a single thread. Serve it with node tools/serve-demo.mjs (or any server sending those headers) for threads.', 'note', 'isolation');
   }
 }
 
