@@ -138,7 +138,8 @@ int run(int argc, char** argv) {
         const int64_t n_ctx = iarg(0), n = iarg(1), heads = iarg(2), kv_heads = iarg(3), head_dim = iarg(4);
         const GgmlType kv_type = type_arg(arg(5));
         model::HParams h;
-        h.n_layers = 1, h.n_heads = static_cast<uint32_t>(heads), h.n_kv_heads = static_cast<uint32_t>(kv_heads);
+        h.n_layers = 1, h.n_heads = static_cast<uint32_t>(heads),
+        h.n_kv_heads = static_cast<uint32_t>(kv_heads);
         h.head_dim = static_cast<uint32_t>(head_dim), h.dim = h.n_heads * h.head_dim;
         const int64_t kv_dim = kv_heads * head_dim;
         const auto k = r.take<float>(static_cast<size_t>(n_ctx * kv_dim));
@@ -157,8 +158,10 @@ int run(int argc, char** argv) {
         const int64_t n = iarg(0);
         auto a = r.take<float>(static_cast<size_t>(n));
         const auto b = r.take<float>(static_cast<size_t>(n));
-        if (op == "swiglu") cpu.swiglu(a.data(), b.data(), n);
-        else cpu.add(a.data(), b.data(), n);
+        if (op == "swiglu")
+            cpu.swiglu(a.data(), b.data(), n);
+        else
+            cpu.add(a.data(), b.data(), n);
         put(out, a);
     } else if (op == "add_bias") {
         const int64_t n = iarg(0), dim = iarg(1);

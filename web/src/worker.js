@@ -547,7 +547,8 @@ async function startGpu(backend, pieces, info, kvType) {
     let gpuApi = globalThis.navigator?.gpu;
     if (!gpuApi && isNode) {
       try {
-        const w = await import('webgpu'); // optional in node: npm webgpu (Dawn)
+        const name = 'webgpu'; // optional in node: npm webgpu (Dawn); a variable keeps bundlers off it
+        const w = await import(/* @vite-ignore */ name);
         Object.assign(globalThis, w.globals);
         gpuApi = w.create([]);
       } catch {
