@@ -148,7 +148,7 @@ fs.writeFileSync(`${o.out}.md`, md);
 const dat = path.join(os.tmpdir(), `bench-vs-llamacpp-${process.pid}.dat`);
 fs.writeFileSync(dat, cells.map((c) => `"${c.type.toUpperCase()} ${c.threads}t" ${c[`chord_${pp}`]} ${c[`llama_${pp}`]} ` +
   `${c[`chord_${tg}`]} ${c[`llama_${tg}`]}`).join("\n") + "\n");
-const gp = `set terminal pngcairo size 1100,450 font "sans,10"
+const gp = `set terminal pngcairo size 1100,450 font "sans,10" noenhanced
 set output "${o.out}.png"
 set multiplot layout 1,2 title "wasm-chord vs llama.cpp (${[...new Set(cells.map((c) => c.llama_variant))].join(", ")}), TinyLlama shape, ${cpu}"
 set style data histogram
@@ -158,7 +158,7 @@ set boxwidth 0.9
 set grid ytics
 set ylabel "tokens/s"
 set yrange [0:*]
-set key top left
+set key top right
 set xtics rotate by -30
 set title "prompt (${pp})"
 plot "${dat}" using 2:xtic(1) title "wasm-chord" lc rgb "#1f77b4", "" using 3 title "llama.cpp" lc rgb "#ff7f0e"
