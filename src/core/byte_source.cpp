@@ -55,7 +55,7 @@ class ChunkedBytes final : public ByteSource {
         uint64_t at = 0;
         for (const MallocChunk& c : chunks_) {
             if (c.data == nullptr && c.size > 0) {
-                release();
+                free_chunks();
                 throw Error(ErrorCode::InvalidArgument, "a chunk of " + std::to_string(c.size) + " bytes is NULL");
             }
             starts_.push_back(at);
@@ -63,7 +63,7 @@ class ChunkedBytes final : public ByteSource {
         }
         size_ = at;
     }
-    ~ChunkedBytes() override { release(); }
+    ~ChunkedBytes() override { free_chunks(); }
     ChunkedBytes(const ChunkedBytes&) = delete;
     ChunkedBytes& operator=(const ChunkedBytes&) = delete;
 
@@ -91,7 +91,7 @@ class ChunkedBytes final : public ByteSource {
     const std::string& origin() const override { return origin_; }
 
   private:
-    void release() {
+    void free_chunks() {
         for (MallocChunk& c : chunks_) std::free(c.data);
         chunks_.clear();
     }
