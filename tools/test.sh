@@ -10,7 +10,6 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export CHORD_REQUIRE_TESTDATA=1 NODE_PATH=/usr/share/nodejs
-export CCACHE_BASEDIR="$root"   # ccache hits across clones at other paths
 jobs=$(nproc)
 
 tools/install-deps.sh || exit 1
