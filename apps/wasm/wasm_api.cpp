@@ -12,9 +12,8 @@
 
 // Calls Module.onPiece(ptr, length) in the thread that called chord_wasm_generate (the worker owning
 // the module); its truthy result goes on.
-EM_JS(int32_t, chord_wasm_piece_js, (const char* piece, size_t length), {
-    return Module["onPiece"] ? (Module["onPiece"](piece, length) ? 1 : 0) : 1;
-});
+EM_JS(int32_t, chord_wasm_piece_js, (const char* piece, size_t length),
+      { return Module["onPiece"] ? (Module["onPiece"](piece, length) ? 1 : 0) : 1; });
 
 namespace {
 
@@ -33,8 +32,8 @@ CHORD_API chord_status chord_wasm_plan_chunks(const void* head, size_t head_size
     std::vector<uint64_t> ends(capacity);
     uint64_t needed = 0;
     const chord_status s =
-        chord_gguf_plan_chunks(head, head_size, static_cast<uint64_t>(file_size), static_cast<uint64_t>(max_chunk),
-                               ends.data(), capacity, n_chunks, &needed);
+        chord_gguf_plan_chunks(head, head_size, static_cast<uint64_t>(file_size),
+                               static_cast<uint64_t>(max_chunk), ends.data(), capacity, n_chunks, &needed);
     *head_needed = static_cast<double>(needed);
     if (s == CHORD_OK)
         for (size_t i = 0; i < *n_chunks; ++i) chunk_ends[i] = static_cast<double>(ends[i]);
@@ -43,10 +42,11 @@ CHORD_API chord_status chord_wasm_plan_chunks(const void* head, size_t head_size
 
 // mode 0: complete `text`; mode 1: chat over `messages` with `chat_template` (NULL: the model's).
 // `stops` holds n_stop NUL-terminated strings back to back.
-CHORD_API chord_status chord_wasm_generate(chord_context* ctx, int32_t mode, const char* text, size_t text_length,
-                                           const char* chat_template, const chord_message* messages,
-                                           size_t n_messages, float temperature, int32_t top_k, float top_p,
-                                           float min_p, float repeat_penalty, int32_t repeat_last_n,
+CHORD_API chord_status chord_wasm_generate(chord_context* ctx, int32_t mode, const char* text,
+                                           size_t text_length, const char* chat_template,
+                                           const chord_message* messages, size_t n_messages,
+                                           float temperature, int32_t top_k, float top_p, float min_p,
+                                           float repeat_penalty, int32_t repeat_last_n,
                                            float frequency_penalty, float presence_penalty, uint32_t seed,
                                            int32_t max_tokens, const char* stops, size_t n_stop,
                                            int32_t add_special, int32_t parse_special, chord_stats* stats) {
@@ -72,7 +72,8 @@ CHORD_API chord_status chord_wasm_generate(chord_context* ctx, int32_t mode, con
     }
     p.stop = stop.data();
     p.n_stop = stop.size();
-    if (mode == 1) return chord_chat(ctx, chat_template, messages, n_messages, &p, forward_piece, nullptr, stats);
+    if (mode == 1)
+        return chord_chat(ctx, chat_template, messages, n_messages, &p, forward_piece, nullptr, stats);
     return chord_generate(ctx, text, text_length, &p, forward_piece, nullptr, stats);
 }
 

@@ -153,9 +153,9 @@ chord_status chord_model_load_from_memory(const void* data, size_t size, int32_t
     });
 }
 
-chord_status chord_gguf_plan_chunks(const void* head, size_t head_size, uint64_t file_size, uint64_t max_chunk,
-                                    uint64_t* chunk_ends, size_t capacity, size_t* n_chunks,
-                                    uint64_t* head_needed) {
+chord_status chord_gguf_plan_chunks(const void* head, size_t head_size, uint64_t file_size,
+                                    uint64_t max_chunk, uint64_t* chunk_ends, size_t capacity,
+                                    size_t* n_chunks, uint64_t* head_needed) {
     return guarded(__func__, [&] {
         require(n_chunks, "n_chunks");
         require(head_needed, "head_needed");

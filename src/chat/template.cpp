@@ -92,7 +92,8 @@ Template Template::from_gguf(const gguf::File& file, std::string_view override_n
         } else {
             const std::string path(override_name_or_path);
             // C stdio rather than iostreams: iostreams would add ~100 KB of locale code to the wasm module.
-            const std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(path.c_str(), "rb"), std::fclose);
+            const std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(path.c_str(), "rb"),
+                                                                     std::fclose);
             if (!in)
                 throw Error(ErrorCode::InvalidArgument, "chat template '" + path +
                                                             "' is neither a built-in (" + builtin_list() +

@@ -56,7 +56,8 @@ class ChunkedBytes final : public ByteSource {
         for (const MallocChunk& c : chunks_) {
             if (c.data == nullptr && c.size > 0) {
                 free_chunks();
-                throw Error(ErrorCode::InvalidArgument, "a chunk of " + std::to_string(c.size) + " bytes is NULL");
+                throw Error(ErrorCode::InvalidArgument,
+                            "a chunk of " + std::to_string(c.size) + " bytes is NULL");
             }
             starts_.push_back(at);
             at += c.size;
@@ -162,7 +163,8 @@ std::shared_ptr<const ByteSource> map_file(const std::string& path) {
     if (!in) throw_io_error("cannot open", path);
     std::vector<uint8_t> bytes;
     uint8_t buffer[1 << 16];
-    for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, in.get())) > 0;) bytes.insert(bytes.end(), buffer, buffer + n);
+    for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, in.get())) > 0;)
+        bytes.insert(bytes.end(), buffer, buffer + n);
     if (std::ferror(in.get())) throw_io_error("cannot read", path);
     return std::make_shared<OwnedBytes>(std::move(bytes), path);
 #endif

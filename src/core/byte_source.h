@@ -51,6 +51,7 @@ struct MallocChunk {
 };
 
 // Takes ownership of `chunks` (all of them, also when it throws): the file's bytes in order.
-std::shared_ptr<const ByteSource> chunked_bytes(std::vector<MallocChunk> chunks, std::string origin = "<chunks>");
+std::shared_ptr<const ByteSource> chunked_bytes(std::vector<MallocChunk> chunks,
+                                                std::string origin = "<chunks>");
 
 }  // namespace chord

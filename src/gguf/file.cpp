@@ -151,7 +151,8 @@ File File::parse(std::shared_ptr<const ByteSource> source) {
         f.parse_header(f.source_->bytes(), f.source_->size(), f.source_->origin());
     } catch (const HeadTooShort& h) {
         throw Error(ErrorCode::Format, f.source_->origin() + ": the GGUF header (at least " +
-                                           std::to_string(h.needed) + " bytes) does not fit in the first chunk (" +
+                                           std::to_string(h.needed) +
+                                           " bytes) does not fit in the first chunk (" +
                                            std::to_string(f.source_->bytes().size()) + " bytes)");
     }
     for (auto& t : f.tensors_) t.data = f.source_->range(f.data_offset_ + t.offset, t.n_bytes);  // checked
@@ -329,7 +330,8 @@ PlanResult plan_chunks(std::span<const uint8_t> head, uint64_t file_size, uint64
         }
     }
     if (file_size - start > max_chunk && !r.chunk_ends.empty() && start == r.chunk_ends.back())
-        throw Error(ErrorCode::Unsupported, "the file's tail after its last tensor is larger than one allocation");
+        throw Error(ErrorCode::Unsupported,
+                    "the file's tail after its last tensor is larger than one allocation");
     if (file_size - start > max_chunk && by_offset.empty())
         throw Error(ErrorCode::Unsupported, "the GGUF header is larger than one allocation may hold");
     r.chunk_ends.push_back(file_size);

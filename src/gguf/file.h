@@ -79,7 +79,8 @@ class File {
     const TensorInfo& get_tensor(std::string_view name) const;  // throws naming the tensor
 
   private:
-    friend struct PlanResult plan_chunks(std::span<const uint8_t> head, uint64_t file_size, uint64_t max_chunk);
+    friend struct PlanResult plan_chunks(std::span<const uint8_t> head, uint64_t file_size,
+                                         uint64_t max_chunk);
     File() = default;
     // Parses the header from `bytes`, the first bytes of a file of `file_size` bytes, and checks the
     // tensor table against the file's size; binds no tensor data.

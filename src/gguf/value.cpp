@@ -2,8 +2,8 @@
 #include "gguf/value.h"
 
 #include <cmath>
-#include <limits>
 #include <cstdio>
+#include <limits>
 
 #include "core/error.h"
 
@@ -271,7 +271,8 @@ std::string Value::to_display(bool full) const {
         std::snprintf(buffer, sizeof buffer, "%.7g", *to_f64());
         return buffer;
     }
-    if (is_integer()) return is_signed_int(type_) ? std::to_string(signed_bits(type_, bits_)) : std::to_string(bits_);
+    if (is_integer())
+        return is_signed_int(type_) ? std::to_string(signed_bits(type_, bits_)) : std::to_string(bits_);
     // Array
     const size_t shown = static_cast<size_t>(full ? count_ : std::min<uint64_t>(count_, kMaxItems));
     std::string os = "[";

@@ -9,9 +9,9 @@
 #include <string>
 
 #include "core/error.h"
-#include "kernels/vector_ops.h"
 #include "kernels/ref/ref_kernels.h"
 #include "kernels/variants.h"
+#include "kernels/vector_ops.h"
 #include "quant/quant_table.h"
 
 #if defined(CHORD_KERNELS_X86)
@@ -229,8 +229,9 @@ DequantizeRow dequantize_row(GgmlType type) {
 
 namespace {
 
-constexpr VectorKernels kScalarVector = {ref::attn_dot_f16, ref::attn_dot_f32, ref::attn_exp_sum,
-                                               ref::attn_axpy_f16, ref::attn_axpy_f32, ref::swiglu, "scalar"};
+constexpr VectorKernels kScalarVector = {
+    ref::attn_dot_f16,  ref::attn_dot_f32, ref::attn_exp_sum, ref::attn_axpy_f16,
+    ref::attn_axpy_f32, ref::swiglu,       "scalar"};
 
 const VectorKernels* own_vector(std::string_view isa) {
     if (isa == "scalar") return &kScalarVector;

@@ -10,9 +10,9 @@
 
 #include "core/error.h"
 #include "core/fp16.h"
-#include "kernels/vector_ops.h"
 #include "kernels/dispatch.h"
 #include "kernels/matmul.h"
+#include "kernels/vector_ops.h"
 
 namespace chord::backend {
 namespace {
@@ -29,21 +29,23 @@ CpuBackend::CpuBackend(int n_threads) : pool_(std::max(1, n_threads)) {
 }
 
 void CpuBackend::matmul(const model::Matrix& w, const float* x, int64_t n_tokens, float* y) {
-    kernels::matmul(kernels::matmul_kernel(w.type), pool_, w.packed != nullptr ? w.packed : w.data, w.row_bytes,
-                    w.rows, w.cols, x, n_tokens, y, act_, w.packed != nullptr);
+    kernels::matmul(kernels::matmul_kernel(w.type), pool_, w.packed != nullptr ? w.packed : w.data,
+                    w.row_bytes, w.rows, w.cols, x, n_tokens, y, act_, w.packed != nullptr);
 }
 
 void CpuBackend::get_rows(const model::Matrix& table, const int32_t* ids, int64_t n, float* out) {
     const kernels::DequantizeRow dequantize = kernels::dequantize_row(table.type);
     for (int64_t t = 0; t < n; ++t) {
         if (ids[t] < 0 || ids[t] >= table.rows)
-            throw Error(ErrorCode::InvalidArgument, "token id " + std::to_string(ids[t]) + " is outside the vocabulary (0.." +
+            throw Error(ErrorCode::InvalidArgument, "token id " + std::to_string(ids[t]) +
+                                                        " is outside the vocabulary (0.." +
                                                         std::to_string(table.rows - 1) + ")");
         dequantize(table.row(ids[t]), out + t * table.cols, static_cast<size_t>(table.cols));
     }
 }
 
-void CpuBackend::rmsnorm(const float* x, const float* weight, int64_t n_tokens, int64_t dim, float eps, float* y) {
+void CpuBackend::rmsnorm(const float* x, const float* weight, int64_t n_tokens, int64_t dim, float eps,
+                         float* y) {
     const auto norm_rows = [&](int64_t begin, int64_t end) {
         for (int64_t t = begin; t < end; ++t) {
             const float* xr = x + t * dim;
@@ -128,8 +130,8 @@ void CpuBackend::kv_store(model::KvCache& kv, uint32_t layer, const int32_t* pos
 }
 
 void CpuBackend::attention(const float* q, const model::KvCache& kv, uint32_t layer, const int32_t* positions,
-                           int64_t n_tokens, int64_t n_heads, int64_t n_kv_heads, int64_t head_dim, float scale,
-                           float* out) {
+                           int64_t n_tokens, int64_t n_heads, int64_t n_kv_heads, int64_t head_dim,
+                           float scale, float* out) {
     const int64_t group = n_heads / n_kv_heads;
     const bool f16 = kv.type() == GgmlType::F16;
     const int64_t n_items = n_tokens * n_heads;
