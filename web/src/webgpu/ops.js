@@ -109,8 +109,8 @@ export class Ops {
         }[type];
         const c = { SWIGLU: swiglu ? 1 : 0 };
         if (multi) c.ROLLED = this.rolled ? 1 : 0;
-        if (multi === 'rows') return this.pipeline('matmul', [...parts, 'matmul_rows']);
-        return this.pipeline('matmul', [...parts, multi ? 'matmul_multi' : 'matvec'], 'main', c);
+        if (multi === 'rows') return this.pipeline('matmul', [...parts, 'matvec_io', 'matmul_rows']);
+        return this.pipeline('matmul', [...parts, 'matvec_io', multi ? 'matmul_multi' : 'matvec'], 'main', c);
     }
 
     matmulPipeline(type, T) {

@@ -2,32 +2,6 @@
 // matvec.wgsl (8 rows per workgroup of 256, 32 threads per row) for 8 tokens at once, so each weight
 // chunk is read from memory once per 8 tokens (dot_chunk() dequantizes it again per token: cheap ALU
 // work against the memory traffic it saves). Rows of x past the batch are read but not written.
-struct Params {
-    rows: u32,
-    cols: u32,
-    row_bytes: u32,
-    row0: u32,
-    x_stride: u32,
-    y_stride: u32,
-    acc: u32,
-    n_chunks: u32,
-}
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(2) var<storage, read> X: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(4) var<uniform> D: vec4<u32>;
-
-
-override SWIGLU: bool = false;  // x = silu(gate) * up from a gate|up row (x_stride = 2 * cols)
-
-fn xin(i: u32) -> vec4<f32> {
-    if (SWIGLU) {
-        let g = X[i];
-        return g / (1.0 + exp(-g)) * X[i + P.cols / 4u];
-    }
-    return X[i];
-}
-
 // ROLLED: a token loop instead of eight inlined dot_chunk() calls (software drivers compile the
 // unrolled kernel for a minute; the GPU runs it faster).
 override ROLLED: bool = false;

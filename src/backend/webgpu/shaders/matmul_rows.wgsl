@@ -2,25 +2,6 @@
 // barriers: for software adapters (SwiftShader, lavapipe), where a barrier costs a coroutine switch per
 // invocation and the GPU kernels (matvec.wgsl, matmul_multi.wgsl) run a hundred times slower.
 // cols is a multiple of 32; dot_chunk() as in matvec.wgsl.
-struct Params {
-    rows: u32,
-    cols: u32,
-    row_bytes: u32,
-    row0: u32,
-    x_stride: u32,
-    y_stride: u32,
-    acc: u32,
-    n_chunks: u32,
-}
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(2) var<storage, read> X: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(4) var<uniform> D: vec4<u32>;
-
-fn xin(i: u32) -> vec4<f32> {
-    return X[i];
-}
-
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = gid.x + gid.y * nwg.x * 64u;
