@@ -276,6 +276,40 @@ for (const f16 of variants) {
         });
     }
 
+    // Decoding's split attention (partials per head and split, then combined) for one token at a time.
+    for (const [nCtx, heads, kvHeads, hd, kvType, nSplit] of [[70, 8, 2, 64, 'f16', 16], [1100, 4, 2, 64, 'f16', 3], [70, 8, 2, 64, 'f32', 5], [40, 6, 3, 256, 'f32', 16]]) {
+        test(`split attention ctx=${nCtx} heads=${heads}/${kvHeads} head_dim=${hd} ${kvType} cache, ${nSplit} splits (${tag})`, { skip }, async () => {
+            const kvDim = kvHeads * hd, kv32 = kvType === 'f32';
+            const k = rand(nCtx * kvDim, hd + 1, -2, 2), v = rand(nCtx * kvDim, hd + 2);
+            const kv = new Float32Array(nCtx * 2 * kvDim);
+            for (let t = 0; t < nCtx; ++t) {
+                kv.set(k.subarray(t * kvDim, (t + 1) * kvDim), t * 2 * kvDim);
+                kv.set(v.subarray(t * kvDim, (t + 1) * kvDim), (t * 2 + 1) * kvDim);
+            }
+            for (const p of [0, 5, Math.min(64, nCtx - 2), nCtx - 1]) {
+                const pos = new Int32Array([p]);
+                const q = rand(heads * hd, hd + 3 + p, -2, 2);
+                const want = f32(reference('attention', [k, v, q, pos], [nCtx, 1, heads, kvHeads, hd, kvType]));
+                const got = await runGpu(f16, 1, (ops, dyn) => {
+                    const all = ops.upload(Int32Array.from({ length: nCtx }, (_, i) => i));
+                    const dynCtx = ops.uniform(16);
+                    ops.device.queue.writeBuffer(dynCtx, 0, new Uint32Array([nCtx, 0, 0, 0]));
+                    const kc = ops.storage(nCtx * kvDim * (kv32 ? 4 : 2)), vc = ops.storage(nCtx * kvDim * (kv32 ? 4 : 2));
+                    const ident = ops.upload(Float32Array.from({ length: nCtx * hd }, (_, i) => (i % 2 === 0 ? 1 : 0)));
+                    const store = ops.ropeStore(ops.upload(kv), ident, kc, vc, all, {
+                        nHeads: 0, headDim: hd, half: hd / 2, neox: false, stride: 2 * kvDim, kOff: 0, vOff: kvDim, kvDim, kv32, dyn: dynCtx,
+                    });
+                    const out = ops.storage(heads * hd * 4), part = ops.storage(heads * nSplit * (hd + 2) * 4);
+                    const att = ops.attentionSplit(ops.upload(q), kc, vc, part, out, ops.upload(pos), {
+                        nHeads: heads, nKvHeads: kvHeads, headDim: hd, scale: 1 / Math.sqrt(hd), kv32, nSplit, dyn,
+                    });
+                    return { dispatches: [[[store], nCtx], [att, 1]], out };
+                }, null, heads * hd);
+                close(got, want, kv32 ? 2e-5 : 2e-3, `split attention at position ${p}`);
+            }
+        });
+    }
+
     for (const op of ['swiglu', 'add']) {
         test(`${op} (${tag})`, { skip }, async () => {
             const n = 3, dim = 333;

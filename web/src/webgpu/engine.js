@@ -36,7 +36,9 @@ export class WebGpuEngine {
     // options: { nCtx (2048), maxBatch (512), gpu (navigator.gpu), f16 (true: use shader-f16 when
     // offered), timestamps (false: profile GPU time with timestamp queries), matmulWG (64), kvType ('f16'
     // as the CPU backend's default, or 'f32'), rowKernels / rolledPrefill (default: on software adapters),
-    // fuseSwiglu (false), fuseNorm (true: decoding computes RMSNorm inside the next product), device + pipelines (share one device and its compiled pipelines) }.
+    // fuseSwiglu (false), fuseNorm (false: decoding computes RMSNorm inside the next product; slower on an
+    // H200), attnSplit (decoding splits each head's keys this many ways; default 16 on GPUs, 1 on
+    // software adapters), device + pipelines (share one device and its compiled pipelines) }.
     static async create(source, options = {}) {
         const gguf = parseGguf(source);
         const h = readHParams(gguf.meta);
@@ -46,7 +48,7 @@ export class WebGpuEngine {
         e.nCtx = options.nCtx ?? Math.min(2048, h.nCtxTrain);
         e.kvType = options.kvType ?? 'f16';
         e.fuseSwiglu = !!options.fuseSwiglu;
-        e.fuseNorm = options.fuseNorm ?? true;
+        e.fuseNorm = options.fuseNorm ?? false;
         if (e.kvType !== 'f16' && e.kvType !== 'f32') throw new Error(`kvType '${e.kvType}' (f16 or f32)`);
         e.maxBatch = Math.max(1, Math.min(options.maxBatch ?? 512, e.nCtx));
         // Check the tensor types before asking for a device.
@@ -69,6 +71,7 @@ export class WebGpuEngine {
         dev.lostPromise.then((info) => {
             e.lost = `the WebGPU device was lost: ${info.reason ?? ''} ${info.message ?? ''}`.trim();
         });
+        e.attnSplit = Math.max(1, options.attnSplit ?? (dev.software ? 1 : 16));
         e.ops = new Ops(e.device, { f16: dev.f16, matmulWG: options.matmulWG, rolled: options.rolledPrefill ?? dev.software,
             rowKernels: options.rowKernels ?? dev.software, pipelines: options.pipelines });
         e.device.pushErrorScope('out-of-memory');
@@ -225,6 +228,8 @@ export class WebGpuEngine {
                 D.push(d);
             }
         };
+        // Decoding's split attention: partial results of every head and split (one layer at a time).
+        const part = this.attnSplit > 1 ? ops.storage(h.nHeads * this.attnSplit * (h.headDim + 2) * 4, 'attention partials') : null;
         this.kv = [];
         for (let l = 0; l < h.nLayers; ++l) {
             const p = `blk.${l}.`;
@@ -252,9 +257,18 @@ export class WebGpuEngine {
                 nHeads: h.nHeads, headDim: h.headDim, half: h.nRot / 2, neox: h.neox, stride: qkvDim,
                 kOff: h.qDim, vOff: h.qDim + h.kvDim, kvDim: h.kvDim, kv32, dyn,
             }));
-            D.push(ops.attention(S.qkv, kc, vc, S.att, S.pos, {
+            const attOpts = {
                 nHeads: h.nHeads, nKvHeads: h.nKvHeads, headDim: h.headDim, scale: 1 / Math.sqrt(h.headDim), kv32, qStride: qkvDim, dyn,
-            }));
+            };
+            const att = ops.attention(S.qkv, kc, vc, S.att, S.pos, attOpts);
+            D.push(att);
+            if (part) {
+                att.only = 'prompt';
+                for (const d of ops.attentionSplit(S.qkv, kc, vc, part, S.att, S.pos, { ...attOpts, nSplit: this.attnSplit })) {
+                    d.only = 'decode';
+                    D.push(d);
+                }
+            }
             mm(wo, S.att, S.x, h.qDim, h.dim, true);  // x += attention
             normed(ffnNorm, wgu, S.gu, 2 * h.ffn);
             // Fusing swiglu into the down projection saves a dispatch but recomputes silu for every row:

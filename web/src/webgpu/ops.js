@@ -18,6 +18,7 @@ const LAYOUTS = {
     rmsnorm: [U, R, R, S, U],
     rope_store: [U, S, R, S, S, R, U],
     attention: [U, R, R, R, S, R, U],
+    attention_combine: [U, R, S, U],
     eltwise: [U, S, R, U],
 };
 
@@ -94,7 +95,9 @@ export class Ops {
         for (const KV32 of [0, 1]) {
             this.pipeline('rope_store', ['rope_store'], 'main', { KV32 });
             this.pipeline('attention', ['attention'], 'main', { KV32 });
+            this.pipeline('attention', ['attention'], 'main', { KV32, SPLIT: 1 });
         }
+        this.pipeline('attention_combine', ['attention_combine']);
         for (const e of ['swiglu', 'swiglu_fused', 'add', 'add_bias']) this.pipeline('eltwise', ['eltwise'], e);
         const err = await this.device.popErrorScope();
         if (err) throw new Error(`WebGPU shader compilation failed: ${err.message}`);
@@ -258,9 +261,20 @@ export class Ops {
     }
 
     attention(q, kc, vc, out, pos, { nHeads, nKvHeads, headDim, scale, kv32 = false, qStride = nHeads * headDim, dyn }) {
-        const p = this.param([nHeads, headDim, nHeads / nKvHeads, (nKvHeads * headDim) / 2, { f: scale }, qStride]);
+        const p = this.param([nHeads, headDim, nHeads / nKvHeads, (nKvHeads * headDim) / 2, { f: scale }, qStride, 1]);
         const pipe = this.pipeline('attention', ['attention'], 'main', { KV32: kv32 ? 1 : 0 });
         return this.dispatch('attention', () => pipe, p, [q, kc, vc, out, pos, dyn], (n) => grid(n * nHeads));
+    }
+
+    // Decoding (one token) with each head's keys split nSplit ways: a dispatch of partial results into
+    // `part` (nHeads * nSplit * (headDim + 2) floats) and one that combines them into out. Returns both.
+    attentionSplit(q, kc, vc, part, out, pos, { nHeads, nKvHeads, headDim, scale, kv32 = false, qStride = nHeads * headDim, nSplit, dyn }) {
+        const p = this.param([nHeads, headDim, nHeads / nKvHeads, (nKvHeads * headDim) / 2, { f: scale }, qStride, nSplit]);
+        const pipe = this.pipeline('attention', ['attention'], 'main', { KV32: kv32 ? 1 : 0, SPLIT: 1 });
+        const partial = this.dispatch('attention', () => pipe, p, [q, kc, vc, part, pos, dyn], () => grid(nHeads * nSplit));
+        const pc = this.param([nHeads, headDim, nSplit]);
+        const combine = this.pipeline('attention_combine', ['attention_combine']);
+        return [partial, this.dispatch('attention_combine', () => combine, pc, [part, out, dyn], () => [nHeads, 1])];
     }
 
     eltwise(op, a, b, { n, dim = 0, dyn }) {
