@@ -37,7 +37,7 @@ export class WebGpuEngine {
     // offered), timestamps (false: profile GPU time with timestamp queries), matmulWG (64), kvType ('f16'
     // as the CPU backend's default, or 'f32'), rowKernels / rolledPrefill (default: on software adapters),
     // fuseSwiglu (false), fuseNorm (false: decoding computes RMSNorm inside the next product; slower on an
-    // H200), attnSplit (decoding splits each head's keys this many ways; default 16 on GPUs, 1 on
+    // H200), attnSplit (decoding splits each head's keys this many ways; default 8 on GPUs, 1 on
     // software adapters), device + pipelines (share one device and its compiled pipelines) }.
     static async create(source, options = {}) {
         const gguf = parseGguf(source);
@@ -71,7 +71,7 @@ export class WebGpuEngine {
         dev.lostPromise.then((info) => {
             e.lost = `the WebGPU device was lost: ${info.reason ?? ''} ${info.message ?? ''}`.trim();
         });
-        e.attnSplit = Math.max(1, options.attnSplit ?? (dev.software ? 1 : 16));
+        e.attnSplit = Math.max(1, options.attnSplit ?? (dev.software ? 1 : 8));
         e.ops = new Ops(e.device, { f16: dev.f16, matmulWG: options.matmulWG, rolled: options.rolledPrefill ?? dev.software,
             rowKernels: options.rowKernels ?? dev.software, pipelines: options.pipelines });
         e.device.pushErrorScope('out-of-memory');

@@ -97,7 +97,7 @@ export class Ops {
             this.pipeline('attention', ['attention'], 'main', { KV32 });
             this.pipeline('attention', ['attention'], 'main', { KV32, SPLIT: 1 });
         }
-        this.pipeline('attention_combine', ['attention_combine']);
+        this.pipeline('attention_combine', ['attention_combine'], 'main', { N_SPLIT: 8 });
         for (const e of ['swiglu', 'swiglu_fused', 'add', 'add_bias']) this.pipeline('eltwise', ['eltwise'], e);
         const err = await this.device.popErrorScope();
         if (err) throw new Error(`WebGPU shader compilation failed: ${err.message}`);
@@ -272,8 +272,9 @@ export class Ops {
         const p = this.param([nHeads, headDim, nHeads / nKvHeads, (nKvHeads * headDim) / 2, { f: scale }, qStride, nSplit]);
         const pipe = this.pipeline('attention', ['attention'], 'main', { KV32: kv32 ? 1 : 0, SPLIT: 1 });
         const partial = this.dispatch('attention', () => pipe, p, [q, kc, vc, part, pos, dyn], () => grid(nHeads * nSplit));
-        const pc = this.param([nHeads, headDim, nSplit]);
-        const combine = this.pipeline('attention_combine', ['attention_combine']);
+        if (nSplit > 64) throw new Error('attention splits: at most 64');
+        const pc = this.param([nHeads, headDim]);
+        const combine = this.pipeline('attention_combine', ['attention_combine'], 'main', { N_SPLIT: nSplit });
         return [partial, this.dispatch('attention_combine', () => combine, pc, [part, out, dyn], () => [nHeads, 1])];
     }
 
