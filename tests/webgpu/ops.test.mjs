@@ -154,6 +154,30 @@ for (const f16 of variants) {
             }, null, rows);
             close(got, want, 2e-5, 'matvec + rmsnorm');
         });
+        for (const n of LAVAPIPE ? [] : [1, 11]) {
+            test(`gate|up product writing SwiGLU ${name} 2x12x${colsList[colsList.length - 1]} n=${n} (${tag})`, { skip }, async () => {
+                const ffn = 12, cols = colsList[colsList.length - 1], rb = rowBytesOf(type, cols);
+                const x = rand(n * cols, 21 + n);
+                const gRef = reference('matmul', [rand(ffn * cols, 22 + cols), x], [name, ffn, cols, n]);
+                const uRef = reference('matmul', [rand(ffn * cols, 23 + cols), x], [name, ffn, cols, n]);
+                const g = f32(gRef, ffn * rb), u = f32(uRef, ffn * rb);
+                const want = Float32Array.from(g, (gv, i) => (gv / (1 + Math.exp(-gv))) * u[i]);
+                // Rows interleaved in fours (g0..g3, u0..u3, ...), in two parts of whole 8-row groups.
+                const w = new Uint8Array(2 * ffn * rb);
+                for (let q = 0; q < 2 * ffn; q += 4) {
+                    const src = (q >> 2) & 1 ? uRef : gRef, grp = q >> 3;
+                    w.set(src.subarray(grp * 4 * rb, (grp * 4 + 4) * rb), q * rb);
+                }
+                const got = await runGpu(f16, n, (ops, dyn) => {
+                    const xb = ops.upload(x), y = ops.storage(n * ffn * 4);
+                    const p1 = { buffer: ops.upload(w.subarray(0, 16 * rb)), type, rows: 16, cols, rowBytes: rb, row0: 0 };
+                    const p2 = { buffer: ops.upload(w.subarray(16 * rb)), type, rows: 8, cols, rowBytes: rb, row0: 16 };
+                    const d = [p1, p2].map((p) => ops.matmul(p, xb, y, { yStride: ffn, swigluOut: true, dyn }));
+                    return { dispatches: [[d, n]], out: y };
+                }, null, n * ffn);
+                close(got, want, 2e-5, 'gate|up + swiglu');
+            });
+        }
         test(`get_rows ${name} (${tag})`, { skip }, async () => {
             const rows = 21, cols = colsList[0], n = 6;
             const w = rand(rows * cols, 3 + cols);

@@ -36,7 +36,7 @@ export class WebGpuEngine {
     // options: { nCtx (2048), maxBatch (512), gpu (navigator.gpu), f16 (true: use shader-f16 when
     // offered), timestamps (false: profile GPU time with timestamp queries), matmulWG (64), kvType ('f16'
     // as the CPU backend's default, or 'f32'), rowKernels / rolledPrefill (default: on software adapters),
-    // fuseSwiglu (false), fuseNorm (false: decoding computes RMSNorm inside the next product; slower on an
+    // swigluOut (true: the gate|up product writes silu(gate) * up, on GPU kernels), fuseNorm (false: decoding computes RMSNorm inside the next product; slower on an
     // H200), attnSplit (decoding splits each head's keys this many ways; default 8 on GPUs, 1 on
     // software adapters), device + pipelines (share one device and its compiled pipelines) }.
     static async create(source, options = {}) {
@@ -47,7 +47,7 @@ export class WebGpuEngine {
         e.hparams = h;
         e.nCtx = options.nCtx ?? Math.min(2048, h.nCtxTrain);
         e.kvType = options.kvType ?? 'f16';
-        e.fuseSwiglu = !!options.fuseSwiglu;
+        e.swigluOut = options.swigluOut ?? true;
         e.fuseNorm = options.fuseNorm ?? false;
         if (e.kvType !== 'f16' && e.kvType !== 'f32') throw new Error(`kvType '${e.kvType}' (f16 or f32)`);
         e.maxBatch = Math.max(1, Math.min(options.maxBatch ?? 512, e.nCtx));
@@ -159,6 +159,33 @@ export class WebGpuEngine {
         return parts;
     }
 
+    // gate and up stacked with their rows interleaved in groups of 4 (g0..g3, u0..u3, g4..), parts of
+    // whole groups of 8, for the product that writes silu(gate) * up itself; null where that does not
+    // apply (different types or shapes, ffn not a multiple of 4).
+    interleavedGateUp(gateName, upName) {
+        const g = this.gguf.tensors.get(gateName), u = this.gguf.tensors.get(upName);
+        if (!g || !u) throw new Error(`missing tensor '${!g ? gateName : upName}'`);
+        if (this.ops.rowKernels || this.ops.genericOnly) return null;
+        const rows = g.ne[1], cols = g.ne[0];
+        if (u.type !== g.type || u.ne[0] !== cols || u.ne[1] !== rows || rows % 4 !== 0 || cols % 32 !== 0) return null;
+        const rowBytes = g.size / rows;
+        const perPart = Math.floor((this.dev.maxBinding - 8) / rowBytes / 8) * 8;
+        if (perPart < 8) return null;
+        const parts = [];
+        for (let r0 = 0; r0 < 2 * rows; r0 += perPart) {
+            const r1 = Math.min(2 * rows, r0 + perPart);
+            const bytes = new Uint8Array((r1 - r0) * rowBytes);
+            for (let q = r0; q < r1; q += 4) {  // q: a group of 4 rows, gate or up
+                const grp = q >> 3, t = (q >> 2) & 1 ? u : g;
+                bytes.set(tensorBytes(this.gguf, t, grp * 4, grp * 4 + 4), (q - r0) * rowBytes);
+            }
+            const buffer = this.ops.upload(bytes, `${gateName}~${upName}[${r0}:${r1}]`);
+            this.weightBytes += bytes.byteLength;
+            parts.push({ buffer, type: g.type, rows: r1 - r0, cols, rowBytes, row0: r0 });
+        }
+        return parts.every((p) => this.ops.canSwigluOut(p)) ? parts : null;
+    }
+
     vector(name, optional = false) {
         const t = this.gguf.tensors.get(name);
         if (!t) {
@@ -210,8 +237,8 @@ export class WebGpuEngine {
         const D = [];
         const dyn = S.dynN;
         for (const p of tokenEmbd) D.push(ops.getRows(p, S.ids, S.x, { dyn }));
-        const mm = (parts, x, y, xStride, yStride, acc = false, dynBuf = dyn, swiglu = false) => {
-            for (const p of parts) D.push(ops.matmul(p, x, y, { xStride, yStride, acc, swiglu, dyn: dynBuf }));
+        const mm = (parts, x, y, xStride, yStride, acc = false, dynBuf = dyn) => {
+            for (const p of parts) D.push(ops.matmul(p, x, y, { xStride, yStride, acc, dyn: dynBuf }));
         };
         // rmsnorm(x) * nw, then its product with `parts` into y: for prompts a norm dispatch into xb and
         // the product; for decoding (where the adapter allows) the product normalizes x as it reads it.
@@ -238,7 +265,9 @@ export class WebGpuEngine {
             const bq = this.vector(p + 'attn_q.bias', true), bk = this.vector(p + 'attn_k.bias', true), bv = this.vector(p + 'attn_v.bias', true);
             const wo = this.matrix(p + 'attn_output.weight');
             const ffnNorm = this.vector(p + 'ffn_norm.weight');
-            const wgu = this.stacked([p + 'ffn_gate.weight', p + 'ffn_up.weight']);
+            // gate|up: interleaved so the product writes silu(gate) * up (GPU kernels), else stacked.
+            const wguFused = this.swigluOut ? this.interleavedGateUp(p + 'ffn_gate.weight', p + 'ffn_up.weight') : null;
+            const wgu = wguFused ?? this.stacked([p + 'ffn_gate.weight', p + 'ffn_up.weight']);
             const wd = this.matrix(p + 'ffn_down.weight');
             const kc = ops.storage(kvBytes + 4, `k cache ${l}`), vc = ops.storage(kvBytes + 4, `v cache ${l}`);
             this.kv.push([kc, vc]);
@@ -270,15 +299,14 @@ export class WebGpuEngine {
                 }
             }
             mm(wo, S.att, S.x, h.qDim, h.dim, true);  // x += attention
-            normed(ffnNorm, wgu, S.gu, 2 * h.ffn);
-            // Fusing swiglu into the down projection saves a dispatch but recomputes silu for every row:
-            // slower on an H200 (BENCHMARKS.md), so only on request.
-            if (this.fuseSwiglu && wd.every((p) => ops.canFuseSwiglu(p))) {
-                mm(wd, S.gu, S.x, 2 * h.ffn, h.dim, true, dyn, true);  // x += down(silu(gate) * up)
+            if (wguFused) {
+                D.push(ops.rmsnorm(S.x, ffnNorm.gpu, S.xb, { dim: h.dim, eps: h.rmsEps, dyn }));
+                for (const part of wguFused) D.push(ops.matmul(part, S.xb, S.hb, { xStride: h.dim, yStride: h.ffn, swigluOut: true, dyn }));
             } else {
+                normed(ffnNorm, wgu, S.gu, 2 * h.ffn);
                 D.push(ops.eltwise('swiglu_fused', S.hb, S.gu, { n: h.ffn, dyn }));
-                mm(wd, S.hb, S.x, h.ffn, h.dim, true);  // x += ffn
             }
+            mm(wd, S.hb, S.x, h.ffn, h.dim, true);  // x += ffn
         }
         const last = ops.rmsnorm(S.x, outNorm.gpu, S.xb, { dim: h.dim, eps: h.rmsEps, dyn: S.dynLast });
         last.fixedN = 1;

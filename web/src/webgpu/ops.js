@@ -85,10 +85,9 @@ export class Ops {
         this.device.pushErrorScope('validation');
         for (const t of types) {
             this.matmulPipeline(t, 1);
-            this.matvecPipeline(t);
-            this.matvecPipeline(t, true);
-            this.matvecPipeline(t, 'rows');
-            this.matvecPipeline(t, false, false, true);
+            for (const multi of [false, true, 'rows']) this.matvecPipeline(t, { multi });
+            this.matvecPipeline(t, { norm: true });
+            for (const multi of [false, true]) this.matvecPipeline(t, { multi, swigluOut: true });
             this.pipeline('get_rows', ['bytes', DEQ[t], 'get_rows']);
         }
         this.pipeline('rmsnorm', ['rmsnorm']);
@@ -105,14 +104,16 @@ export class Ops {
 
     // The decode kernel (cols a multiple of 32): matvec.wgsl with the type's dot_chunk; multi: the
     // prompt kernel (matmul_multi.wgsl), 'rows': the barrier-free one (matmul_rows.wgsl); norm: x is
-    // the residual stream, RMS-normalized as it is read (x_rmsnorm.wgsl; decode kernel only).
-    matvecPipeline(type, multi = false, swiglu = false, norm = false) {
+    // the residual stream, RMS-normalized as it is read (x_rmsnorm.wgsl; decode kernel only);
+    // swigluOut: gate|up rows interleaved in fours, silu(gate) * up written (matvec_io.wgsl).
+    matvecPipeline(type, { multi = false, norm = false, swigluOut = false } = {}) {
         const parts = {
             [GgmlType.F32]: ['dot_f32'], [GgmlType.F16]: ['dot_f16'], [GgmlType.Q4_0]: ['bytes', 'dot_q4_0'],
             [GgmlType.Q8_0]: ['bytes', 'dot_q8_0'], [GgmlType.Q4_K]: ['bytes', 'deq_q4_k', 'dot_q4_k'],
             [GgmlType.Q5_K]: ['bytes', 'deq_q5_k', 'dot_q5_k'], [GgmlType.Q6_K]: ['bytes', 'deq_q6_k', 'dot_q6_k'],
         }[type];
-        const c = { SWIGLU: swiglu ? 1 : 0 };
+        const c = {};
+        if (swigluOut) c.SWIGLU_OUT = 1;
         if (multi) c.ROLLED = this.rolled ? 1 : 0;
         if (multi === 'rows') return this.pipeline('matmul', [...parts, 'x_plain', 'matvec_io', 'matmul_rows']);
         if (norm) return this.pipeline('matmul_norm', [...parts, 'x_rmsnorm', 'matvec_io', 'matvec'], 'main', c);
@@ -195,31 +196,38 @@ export class Ops {
     // ---------------------------------------------------------------- ops
 
     // w: { buffer, type, rows (in this part), cols, rowBytes, row0 }; y[t * yStride + row0 + r] (+)= ...
-    // swiglu: x is a gate|up buffer (rows of 2 * cols) and the product is with silu(gate) * up; only
-    // where canFuseSwiglu(w).
-    matmul(w, x, y, { xStride = w.cols, yStride = w.rows, acc = false, swiglu = false, dyn }) {
+    // swigluOut: w's rows are gate and up interleaved in groups of 4 (canSwigluOut(w)) and y gets
+    // silu(gate) * up: w.rows / 2 outputs per token, w.row0 / 2 the first.
+    matmul(w, x, y, { xStride = w.cols, yStride = w.rows, acc = false, swigluOut = false, dyn }) {
         const nChunks = Math.ceil(w.cols / 32);
+        if (swigluOut) {
+            if (!this.canSwigluOut(w)) throw new Error('this matrix cannot write a fused SwiGLU');
+            const p = this.param([w.rows, w.cols, w.rowBytes, (w.row0 ?? 0) / 2, xStride, yStride, 0, nChunks, { f: 0 }]);
+            const pipes = [this.matvecPipeline(w.type, { swigluOut: true }), this.matvecPipeline(w.type, { multi: true, swigluOut: true })];
+            const rg = w.rows / 8;
+            return this.dispatch('matmul', (n) => pipes[n === 1 ? 0 : 1], p, [w.buffer, x, y, dyn], (n) => grid(n === 1 ? rg : rg * Math.ceil(n / 8)));
+        }
         if (w.type !== GgmlType.F32 && w.type !== GgmlType.F16 && w.cols % TYPE_BLOCKS[w.type][0] !== 0)
             throw new Error(`matrix columns ${w.cols} are not a multiple of the block size`);
         const p = this.param([w.rows, w.cols, w.rowBytes, w.row0 ?? 0, xStride, yStride, acc ? 1 : 0, nChunks, { f: 0 }]);
         // Decoding: the matvec kernel when the columns allow it (every real model), else T = 1.
         const vec = w.cols % 32 === 0 && !this.genericOnly;
         // Prompts: 8 rows x 8 tokens per workgroup (matmul_multi), else the generic T = 8 kernel.
-        if (swiglu && !vec) throw new Error('swiglu fusion needs columns that are a multiple of 32');
         // Columns that are not a multiple of 32 (tests only: no model has them) take the generic kernel
         // with one token per workgroup for prompts too.
-        if (vec && this.rowKernels && !swiglu) {
-            const pipe = this.matvecPipeline(w.type, 'rows');
+        if (vec && this.rowKernels) {
+            const pipe = this.matvecPipeline(w.type, { multi: 'rows' });
             return this.dispatch('matmul', () => pipe, p, [w.buffer, x, y, dyn], (n) => grid(Math.ceil((w.rows * n) / 64)));
         }
-        const pipes = vec ? [this.matvecPipeline(w.type, false, swiglu), this.matvecPipeline(w.type, true, swiglu)] : [this.matmulPipeline(w.type, 1), this.matmulPipeline(w.type, 1)];
+        const pipes = vec ? [this.matvecPipeline(w.type), this.matvecPipeline(w.type, { multi: true })] : [this.matmulPipeline(w.type, 1), this.matmulPipeline(w.type, 1)];
         const rg = Math.ceil(w.rows / 8);
         return this.dispatch('matmul', (n) => pipes[n === 1 ? 0 : 1], p, [w.buffer, x, y, dyn],
             (n) => grid(n === 1 ? (vec ? rg : w.rows) : vec ? rg * Math.ceil(n / 8) : w.rows * n));
     }
 
-    canFuseSwiglu(w) {
-        return w.cols % 32 === 0 && !this.genericOnly;
+    // Whether interleaved gate|up parts like w can write SwiGLU directly (GPU kernels, 8-row groups).
+    canSwigluOut(w) {
+        return w.cols % 32 === 0 && w.rows % 8 === 0 && (w.row0 ?? 0) % 8 === 0 && !this.genericOnly && !this.rowKernels;
     }
 
     // Decoding only (one token): y (+)= (rmsnorm(x) * nw) · Wᵀ, the norm computed by every workgroup of
@@ -228,7 +236,7 @@ export class Ops {
     matvecNorm(w, x, nw, y, { eps, yStride = w.rows, acc = false, dyn }) {
         if (!this.canFuseNorm(w)) throw new Error('this matrix cannot take a fused norm');
         const p = this.param([w.rows, w.cols, w.rowBytes, w.row0 ?? 0, w.cols, yStride, acc ? 1 : 0, Math.ceil(w.cols / 32), { f: eps }]);
-        const pipe = this.matvecPipeline(w.type, false, false, true);
+        const pipe = this.matvecPipeline(w.type, { norm: true });
         return this.dispatch('matmul_norm', () => pipe, p, [w.buffer, x, y, dyn, nw], () => grid(Math.ceil(w.rows / 8)));
     }
 

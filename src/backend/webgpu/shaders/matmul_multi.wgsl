@@ -55,6 +55,26 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         }
         workgroupBarrier();
     }
+    if (SWIGLU_OUT) {
+        let k = lid >> 5u;
+        if (lane == 0u && k < 4u && r + 4u < P.rows) {
+            let nt = min(8u, D.x - t0);
+            let yr = P.row0 + (g % n_rg) * 4u + k;
+            for (var t = 0u; t < nt; t++) {
+                var gv: f32;
+                var uv: f32;
+                if (t < 4u) {
+                    gv = red0[lid][t];
+                    uv = red0[lid + 128u][t];
+                } else {
+                    gv = red1[lid][t - 4u];
+                    uv = red1[lid + 128u][t - 4u];
+                }
+                Y[(t0 + t) * P.y_stride + yr] = swiglu_out(gv, uv);
+            }
+        }
+        return;
+    }
     if (lane == 0u && r < P.rows) {
         let nt = min(8u, D.x - t0);
         for (var t = 0u; t < nt; t++) {

@@ -34,6 +34,13 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         }
         workgroupBarrier();
     }
+    if (SWIGLU_OUT) {
+        let k = lid >> 5u;
+        if (lane == 0u && k < 4u && r + 4u < P.rows) {
+            Y[P.row0 + g * 4u + k] = swiglu_out(red[lid], red[lid + 128u]);
+        }
+        return;
+    }
     if (lane == 0u && r < P.rows) {
         let yi = P.row0 + r;
         var v = red[lid];
