@@ -4,6 +4,7 @@
 // pass (timestamp queries, if the adapter has them), and GPU time per kind of op.
 //   node tests/webgpu/bench.mjs MODEL.gguf [MODEL2.gguf ...] [--pp 512] [--tg 128] [--wg 64] [--json out.json]
 //       [--variants default,fuseNorm=false]   (engine options to compare, each run on every model)
+//       [--tg-reps 1]   (generation timed this many times, tg positions reused; the median is reported)
 import { openSync, readSync, fstatSync, closeSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { create, globals } from 'webgpu';
@@ -21,6 +22,7 @@ const opt = (name, d) => {
 const pp = Number(opt('--pp', 512)), tg = Number(opt('--tg', 128));
 const wgs = String(opt('--wg', '64')).split(',').map(Number);
 const jsonOut = opt('--json', null);
+const tgReps = Number(opt('--tg-reps', 1));
 // 'default' or key=value pairs joined by '+' (values parsed as JSON where they parse).
 const variants = String(opt('--variants', 'default')).split(',').map((v) => {
     const o = {};
@@ -84,12 +86,16 @@ for (const path of args) {
         // Generation: timed without reading timestamps back, then 16 more tokens profiled.
         let tok = argmax(logits);
         e.readTimestamps = false;
-        const s = performance.now();
-        for (let i = 0; i < tg; ++i) {
-            logits = await e.forward([tok], [pp + i]);
-            tok = argmax(logits);
+        const tgRuns = [];
+        for (let rep = 0; rep < tgReps; ++rep) {
+            const s = performance.now();
+            for (let i = 0; i < tg; ++i) {
+                logits = await e.forward([tok], [pp + i]);
+                tok = argmax(logits);
+            }
+            tgRuns.push(performance.now() - s);
         }
-        const tgMs = performance.now() - s;
+        const tgMs = [...tgRuns].sort((a, b) => a - b)[(tgRuns.length - 1) >> 1];
         e.readTimestamps = true;
         const prof = [];
         for (let i = 0; i < 16; ++i) {
@@ -102,7 +108,7 @@ for (const path of args) {
             model: basename(path), adapter: e.info.adapter, shaderF16: e.info.shaderF16, matmulWG: wg, variant: variant.name,
             readS: (tRead - t0) / 1000, uploadS: (tLoad - tRead) / 1000,
             pp, ppTokS: pp / (ppMs / 1000), ppGpuMs: ppProfile.gpuMs,
-            tg, tgTokS: tg / (tgMs / 1000), tgMsPerToken: tgMs / tg,
+            tg, tgTokS: tg / (tgMs / 1000), tgMsPerToken: tgMs / tg, tgTokSRuns: tgRuns.map((ms) => tg / (ms / 1000)),
             perToken: {
                 encodeMs: mean(prof.map((p) => p.encodeMs)),
                 preEncodeNextMs: mean(prof.map((p) => p.preEncodeMs)),
