@@ -15,6 +15,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
+#include <vector>
 
 #include "core/fp16.h"
 #include "kernels/ref/ref_kernels.h"
@@ -300,9 +302,10 @@ struct LegacyMicro {
                 w16[2] = wasm_i16x8_extend_low_i8x16(q[r].hi);
                 w16[3] = wasm_i16x8_extend_high_i8x16(q[r].hi);
                 for (int t = 0; t < T; ++t)
-                    s[t][r] = wasm_i32x4_add(
-                        wasm_i32x4_add(wasm_i32x4_dot_i16x8(w16[0], a16[t][0]), wasm_i32x4_dot_i16x8(w16[1], a16[t][1])),
-                        wasm_i32x4_add(wasm_i32x4_dot_i16x8(w16[2], a16[t][2]), wasm_i32x4_dot_i16x8(w16[3], a16[t][3])));
+                    s[t][r] = wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_dot_i16x8(w16[0], a16[t][0]),
+                                                            wasm_i32x4_dot_i16x8(w16[1], a16[t][1])),
+                                             wasm_i32x4_add(wasm_i32x4_dot_i16x8(w16[2], a16[t][2]),
+                                                            wasm_i32x4_dot_i16x8(w16[3], a16[t][3])));
             }
             for (int t = 0; t < T; ++t) {
                 const ABlock& ab = ar[t][b];
@@ -358,9 +361,10 @@ struct Q4_0Micro {
                 const v128_t w2 = wasm_v128_and(wasm_u16x8_shr(q, 4), nibble);  // 16, 18, ..
                 const v128_t w3 = wasm_u16x8_shr(q, 12);                        // 17, 19, ..
                 for (int t = 0; t < T; ++t) {
-                    const v128_t d = wasm_i32x4_add(
-                        wasm_i32x4_add(wasm_i32x4_dot_i16x8(w0, a16[t][0]), wasm_i32x4_dot_i16x8(w1, a16[t][1])),
-                        wasm_i32x4_add(wasm_i32x4_dot_i16x8(w2, a16[t][2]), wasm_i32x4_dot_i16x8(w3, a16[t][3])));
+                    const v128_t d = wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_dot_i16x8(w0, a16[t][0]),
+                                                                   wasm_i32x4_dot_i16x8(w1, a16[t][1])),
+                                                    wasm_i32x4_add(wasm_i32x4_dot_i16x8(w2, a16[t][2]),
+                                                                   wasm_i32x4_dot_i16x8(w3, a16[t][3])));
                     s[t][r] = wasm_i32x4_sub(d, offset[t]);
                 }
             }
@@ -374,6 +378,155 @@ struct Q4_0Micro {
         for (int t = 0; t < T; ++t) wasm_v128_store(out + 4 * t, acc[t]);
     }
 };
+
+// Q8_0 x Q8_0, with the per-block float work cut down (it was as many instructions as the integer
+// core): both sides are sign-extended to int16 by their loads (v128.load8x8_s, one pmovsxbw in V8), the
+// activation scales are converted once per tile call for all row groups (tile_q8_0), and the weights'
+// four fp16 scales are gathered with lane loads, or, in the layout repacked at load (repack_q8_0), are
+// one 8-byte load. Integer sums and the float ops per block are the reference's, so the result is bit
+// for bit the same.
+//
+// Where the 4 rows' block b lies: in rows of their own (Q8_0Rows), or, repacked, side by side in one
+// stream (Q8_0Packed): per group of 4 rows and block, the four fp16 scales (8 bytes), then the four
+// rows' 32 quants in row order (4 x 32 bytes): 136 bytes, the 4 blocks' size, so a group of 4 rows
+// keeps its 4 x row-bytes size and place.
+constexpr size_t kQ8_0GroupBlock = 4 * sizeof(BlockQ8_0);
+
+struct Q8_0Rows {
+    const BlockQ8_0* r[4];
+    Q8_0Rows(const uint8_t* const* w)
+        : r{blocks<BlockQ8_0>(w[0]), blocks<BlockQ8_0>(w[1]), blocks<BlockQ8_0>(w[2]),
+            blocks<BlockQ8_0>(w[3])} {}
+    const int8_t* qs(size_t b, int i) const { return r[i][b].qs; }
+    v128_t scales(size_t b) const {
+        v128_t h = wasm_i32x4_splat(0);
+        h = wasm_v128_load16_lane(&r[0][b].d, h, 0);
+        h = wasm_v128_load16_lane(&r[1][b].d, h, 2);
+        h = wasm_v128_load16_lane(&r[2][b].d, h, 4);
+        h = wasm_v128_load16_lane(&r[3][b].d, h, 6);
+        return h;
+    }
+};
+
+struct Q8_0Packed {
+    const uint8_t* p;  // the group's first byte
+    Q8_0Packed(const uint8_t* const* w) : p(w[0]) {}
+    const int8_t* qs(size_t b, int i) const {
+        return reinterpret_cast<const int8_t*>(p + kQ8_0GroupBlock * b + 8 + 32 * i);
+    }
+    v128_t scales(size_t b) const { return wasm_u32x4_load16x4(p + kQ8_0GroupBlock * b); }
+};
+
+template <class Src>
+struct Q8_0Micro {
+    template <int T>
+    static void run(size_t n, const uint8_t* const* w, const uint8_t* const* a, const float* const* da,
+                    float* out) {
+        const Src src(w);
+        const BlockQ8_0* ar[T];
+        v128_t acc[T];
+        for (int t = 0; t < T; ++t) {
+            ar[t] = blocks<BlockQ8_0>(a[t]);
+            acc[t] = wasm_f32x4_splat(0.0f);
+        }
+        for (size_t b = 0; b < n / quant::kBlockSize; ++b) {
+            v128_t a16[T][4];
+            for (int t = 0; t < T; ++t)
+                for (int k = 0; k < 4; ++k) a16[t][k] = wasm_i16x8_load8x8(ar[t][b].qs + 8 * k);
+            v128_t s[T][4];
+            for (int r = 0; r < 4; ++r) {
+                const int8_t* q = src.qs(b, r);
+                const v128_t w0 = wasm_i16x8_load8x8(q), w1 = wasm_i16x8_load8x8(q + 8);
+                const v128_t w2 = wasm_i16x8_load8x8(q + 16), w3 = wasm_i16x8_load8x8(q + 24);
+                for (int t = 0; t < T; ++t)
+                    s[t][r] = wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_dot_i16x8(w0, a16[t][0]),
+                                                            wasm_i32x4_dot_i16x8(w1, a16[t][1])),
+                                             wasm_i32x4_add(wasm_i32x4_dot_i16x8(w2, a16[t][2]),
+                                                            wasm_i32x4_dot_i16x8(w3, a16[t][3])));
+            }
+            const v128_t dw = halves_to_floats(src.scales(b));
+            for (int t = 0; t < T; ++t) {
+                const v128_t sumi = wasm_f32x4_convert_i32x4(sum4_i32(s[t][0], s[t][1], s[t][2], s[t][3]));
+                const v128_t d = wasm_f32x4_mul(dw, wasm_v128_load32_splat(da[t] + b));
+                acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(sumi, d));
+            }
+        }
+        for (int t = 0; t < T; ++t) wasm_v128_store(out + 4 * t, acc[t]);
+    }
+};
+
+// Q8_0's tile over plain rows or packed groups (n_rows then a multiple of 4): the activation scales of
+// up to kScales blocks (as many tokens as fit) as floats, then rows and tokens as tile() takes them.
+// Rows too long for that take LegacyMicro, which converts per block (plain rows only: repack_q8_0
+// refuses them).
+template <bool kPacked>
+void tile_q8_0(size_t n, const void* w, size_t w_stride, size_t n_rows, const void* a, size_t a_stride,
+               size_t n_tokens, float* y, size_t y_stride) {
+    constexpr size_t kScales = 2048;
+    const size_t nb = n / quant::kBlockSize;
+    if (nb == 0 || 2 * nb > kScales) {
+        if constexpr (!kPacked)
+            tile<LegacyMicro<Q8_0Format>>(n, w, w_stride, n_rows, a, a_stride, n_tokens, y, y_stride);
+        return;
+    }
+    using Micro = Q8_0Micro<std::conditional_t<kPacked, Q8_0Packed, Q8_0Rows>>;
+    const size_t group = kScales / nb / 2 * 2;  // tokens whose scales fit, even
+    float scales[kScales];
+    const auto* wb = static_cast<const uint8_t*>(w);
+    const auto* ab = static_cast<const uint8_t*>(a);
+    float out[8];
+    for (size_t t0 = 0; t0 < n_tokens; t0 += group) {
+        const size_t ng = n_tokens - t0 < group ? n_tokens - t0 : group;
+        for (size_t t = 0; t < ng; ++t) {
+            const BlockQ8_0* at = blocks<BlockQ8_0>(ab + (t0 + t) * a_stride);
+            for (size_t b = 0; b < nb; ++b) scales[t * nb + b] = half_to_float(at[b].d);
+        }
+        for (size_t r = 0; r < n_rows; r += 4) {
+            const size_t nr = n_rows - r < 4 ? n_rows - r : 4;
+            const uint8_t* wr[4];
+            for (size_t i = 0; i < 4; ++i) wr[i] = wb + (r + (i < nr ? i : nr - 1)) * w_stride;
+            for (size_t t = 0; t < ng; t += 2) {
+                const size_t nt = ng - t < 2 ? ng - t : 2;
+                const uint8_t* at[2] = {ab + (t0 + t) * a_stride, ab + (t0 + t + nt - 1) * a_stride};
+                const float* st[2] = {scales + t * nb, scales + (t + nt - 1) * nb};
+                if (nt == 2) {
+                    Micro::template run<2>(n, wr, at, st, out);
+                } else {
+                    Micro::template run<1>(n, wr, at, st, out);
+                }
+                for (size_t j = 0; j < nt; ++j)
+                    for (size_t i = 0; i < nr; ++i) y[(t0 + t + j) * y_stride + r + i] = out[j * 4 + i];
+            }
+        }
+    }
+}
+
+float vec_dot_q8_0(size_t n, const void* w, const void* a) {
+    float y;
+    tile_q8_0<false>(n, w, 0, 1, a, 0, 1, &y, 1);
+    return y;
+}
+
+// The packed layout above, group by group through a copy of the group's rows, so `out` may be `w`
+// itself (w_stride then the row size). Rows a multiple of 4, at most 2048 blocks (tile_q8_0's limit).
+bool repack_q8_0(const void* w, size_t w_stride, size_t rows, size_t cols, void* out) {
+    const size_t nb = cols / quant::kBlockSize;
+    const size_t row = nb * sizeof(BlockQ8_0);
+    if (rows % 4 != 0 || nb == 0 || 2 * nb > 2048) return false;
+    std::vector<BlockQ8_0> group(4 * nb);
+    for (size_t g = 0; g < rows / 4; ++g) {
+        for (size_t i = 0; i < 4; ++i)
+            std::memcpy(&group[i * nb], static_cast<const uint8_t*>(w) + (4 * g + i) * w_stride, row);
+        uint8_t* o = static_cast<uint8_t*>(out) + 4 * g * row;
+        for (size_t b = 0; b < nb; ++b, o += kQ8_0GroupBlock) {
+            for (size_t i = 0; i < 4; ++i) {
+                std::memcpy(o + 2 * i, &group[i * nb + b].d, 2);
+                std::memcpy(o + 8 + 32 * i, group[i * nb + b].qs, 32);
+            }
+        }
+    }
+    return true;
+}
 
 // --- K-quants (256-element super-blocks against Q8_K) ------------------------------------------------
 
@@ -879,13 +1032,21 @@ constexpr WeightKernels entry(GgmlType type) {
 }
 
 constexpr WeightKernels kWeights[] = {
-    entry<Q4_0Micro>(GgmlType::Q4_0), entry<LegacyMicro<Q4_1Format>>(GgmlType::Q4_1),
-    entry<LegacyMicro<Q5_0Format>>(GgmlType::Q5_0), entry<LegacyMicro<Q5_1Format>>(GgmlType::Q5_1),
-    entry<LegacyMicro<Q8_0Format>>(GgmlType::Q8_0), entry<LegacyMicro<IQ4_NLFormat>>(GgmlType::IQ4_NL),
-    entry<KMicro<Q4_KFormat>>(GgmlType::Q4_K),      entry<KMicro<Q5_KFormat>>(GgmlType::Q5_K),
-    entry<KMicro<Q6_KFormat>>(GgmlType::Q6_K),      entry<KMicro<Q2_KFormat>>(GgmlType::Q2_K),
-    entry<KMicro<Q3_KFormat>>(GgmlType::Q3_K),      entry<IQ4_XSMicro>(GgmlType::IQ4_XS),
-    entry<FloatMicro<F32Format>>(GgmlType::F32),    entry<FloatMicro<F16Format>>(GgmlType::F16),
+    entry<Q4_0Micro>(GgmlType::Q4_0),
+    entry<LegacyMicro<Q4_1Format>>(GgmlType::Q4_1),
+    entry<LegacyMicro<Q5_0Format>>(GgmlType::Q5_0),
+    entry<LegacyMicro<Q5_1Format>>(GgmlType::Q5_1),
+    WeightKernels{GgmlType::Q8_0, vec_dot_q8_0, tile_q8_0<false>, nullptr, repack_q8_0, tile_q8_0<true>,
+                  true},
+    entry<LegacyMicro<IQ4_NLFormat>>(GgmlType::IQ4_NL),
+    entry<KMicro<Q4_KFormat>>(GgmlType::Q4_K),
+    entry<KMicro<Q5_KFormat>>(GgmlType::Q5_K),
+    entry<KMicro<Q6_KFormat>>(GgmlType::Q6_K),
+    entry<KMicro<Q2_KFormat>>(GgmlType::Q2_K),
+    entry<KMicro<Q3_KFormat>>(GgmlType::Q3_K),
+    entry<IQ4_XSMicro>(GgmlType::IQ4_XS),
+    entry<FloatMicro<F32Format>>(GgmlType::F32),
+    entry<FloatMicro<F16Format>>(GgmlType::F16),
     entry<FloatMicro<BF16Format>>(GgmlType::BF16),
 };
 
@@ -934,7 +1095,8 @@ void attn_axpy_f16(size_t n, float p, const uint16_t* v, float* y) {
 void attn_axpy_f32(size_t n, float p, const float* v, float* y) {
     const v128_t pv = wasm_f32x4_splat(p);
     size_t i = 0;
-    for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, wasm_f32x4_add(load(y + i), wasm_f32x4_mul(pv, load(v + i))));
+    for (; i + 4 <= n; i += 4)
+        wasm_v128_store(y + i, wasm_f32x4_add(load(y + i), wasm_f32x4_mul(pv, load(v + i))));
     for (; i < n; ++i) y[i] += p * v[i];
 }
 
@@ -947,9 +1109,8 @@ constexpr ActQuantizer kQuantizers[] = {
 
 }  // namespace
 
-extern const VectorKernels kSimd128Vector = {attn_dot_f16,       attn_dot_f32,       ref::attn_exp_sum,
-                                             attn_axpy_f16,      attn_axpy_f32,      ref::swiglu,
-                                             "simd128"};
+extern const VectorKernels kSimd128Vector = {attn_dot_f16,  attn_dot_f32, ref::attn_exp_sum, attn_axpy_f16,
+                                             attn_axpy_f32, ref::swiglu,  "simd128"};
 
 extern const Variant kSimd128Variant = {"simd128", kWeights, sizeof kWeights / sizeof kWeights[0],
                                         kQuantizers, sizeof kQuantizers / sizeof kQuantizers[0]};
