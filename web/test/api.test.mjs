@@ -1,6 +1,7 @@
 // The npm package's API in node, both builds: load a synthesized model (written by the native
-// `chord synth`), tokenize, complete greedily with the native `chord run`'s output, stream, chat, abort
-// mid-run, load in several chunks, and reject files that are not GGUF or are cut short.
+// `chord synth`), tokenize, complete greedily with the native `chord run`'s output (F16, and Q8_0, which
+// the CPU repacks in place), stream, chat, abort mid-run, load in several chunks, and reject files that
+// are not GGUF or are cut short.
 // Needs CHORD_BIN (the native CLI) and the vocabulary testdata; skips without them unless
 // CHORD_REQUIRE_TESTDATA=1.
 import { test, before, after } from 'node:test';
@@ -33,6 +34,8 @@ const PROMPT = 'Once upon a time';
 let dir;
 let model;
 let expected;
+let modelQ8;
+let expectedQ8;
 
 before(() => {
   if (skip) return;
@@ -40,6 +43,10 @@ before(() => {
   model = path.join(dir, 'tiny.gguf');
   execFileSync(bin, ['synth', '-o', model, '--vocab', vocab, '--type', 'f16', '--layers', '2'], { stdio: 'ignore' });
   expected = execFileSync(bin, ['run', '-m', model, '-p', PROMPT, '-n', '24', '--temp', '0', '--no-display-prompt',
+    '--no-perf', '-t', '1'], { encoding: 'utf8' });
+  modelQ8 = path.join(dir, 'tiny-q8_0.gguf');
+  execFileSync(bin, ['quantize', model, modelQ8, 'Q8_0', '--pure'], { stdio: 'ignore' });
+  expectedQ8 = execFileSync(bin, ['run', '-m', modelQ8, '-p', PROMPT, '-n', '24', '--temp', '0', '--no-display-prompt',
     '--no-perf', '-t', '1'], { encoding: 'utf8' });
 });
 
@@ -99,6 +106,18 @@ for (const build of ['threaded', 'single']) {
 
       const answer = await collect(chord.chat([{ role: 'user', content: 'Hi' }], { maxTokens: 8, temperature: 0, template: 'chatml' }));
       assert.ok(answer.length > 0);
+    } finally {
+      await chord.unload();
+    }
+  });
+
+  // On the CPU the Worker repacks Q8_0 weights in place (chord_model_pack_in_place); the text stays the
+  // native CLI's.
+  test(`${build}: a Q8_0 model (repacked in place) completes as the native CLI does`, { skip }, async () => {
+    const chord = await Chord.load(modelQ8, { build, threads: 2, nCtx: 256 });
+    try {
+      assert.equal(chord.info.backend, 'cpu');
+      assert.equal(await collect(chord.complete(PROMPT, { maxTokens: 24, temperature: 0 })), expectedQ8);
     } finally {
       await chord.unload();
     }
