@@ -67,7 +67,7 @@ class Model {
     size_t packed_in_place_bytes() const { return packed_in_place_bytes_; }
 
     // Repacks, in the memory that holds them, the matrices whose CPU kernel makes its layout in place
-    // (kernels::MatmulKernel::repack_in_place: SIMD128 Q8_0), where the source owns that memory
+    // (kernels::MatmulKernel::repack_in_place: SIMD128 Q4_0 and Q8_0), where the source owns that memory
     // (ByteSource::writable: owned bytes, malloc'ed chunks; a mapped file or borrowed bytes stay as
     // they are). No memory is added, but those bytes stop being the file's: call it only when nothing
     // else reads them (web/'s WebGPU backend uploads from them, so the Worker calls it only when the

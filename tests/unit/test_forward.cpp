@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "core/error.h"
@@ -111,37 +112,38 @@ TEST(Forward, EveryComputableTypeRuns) {
     }
 }
 
-// Weights repacked in the model's own memory (Model::pack_in_place: SIMD128 Q8_0) give the same
+// Weights repacked in the model's own memory (Model::pack_in_place: SIMD128 Q4_0, Q8_0) give the same
 // logits, bit for bit, as the file's layout (borrowed bytes are never repacked), for a prompt and for
 // decoding, with the output matrix separate or tied to the embedding (which stays as it is).
 TEST(Forward, PackingInPlaceKeepsTheLogits) {
-    for (bool tied : {false, true}) {
-        SCOPED_TRACE(tied ? "tied" : "separate output");
-        const std::vector<uint8_t> bytes = model_bytes("llama", GgmlType::Q8_0, tied);
-        const auto plain = model::Model::from_file(gguf::File::parse(borrow_bytes(bytes)));
-        auto owned = std::const_pointer_cast<model::Model>(
-            model::Model::from_file(gguf::File::parse(own_bytes(bytes))));
-        owned->pack_in_place();
-        const std::shared_ptr<const model::Model> packed = owned;
-        const kernels::MatmulKernel& k = kernels::matmul_kernel(GgmlType::Q8_0);
-        if (k.repack_in_place) {
-            EXPECT_GT(packed->packed_in_place_bytes(), 0u);
-            EXPECT_EQ(packed->weights().layers[0].w_up.packed, packed->weights().layers[0].w_up.data);
-        } else {
-            EXPECT_EQ(packed->packed_in_place_bytes(), 0u);
+    for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_0})
+        for (bool tied : {false, true}) {
+            SCOPED_TRACE(std::string(type_traits(type).name) + (tied ? " tied" : " separate output"));
+            const std::vector<uint8_t> bytes = model_bytes("llama", type, tied);
+            const auto plain = model::Model::from_file(gguf::File::parse(borrow_bytes(bytes)));
+            auto owned = std::const_pointer_cast<model::Model>(
+                model::Model::from_file(gguf::File::parse(own_bytes(bytes))));
+            owned->pack_in_place();
+            const std::shared_ptr<const model::Model> packed = owned;
+            const kernels::MatmulKernel& k = kernels::matmul_kernel(type);
+            if (k.repack_in_place) {
+                EXPECT_GT(packed->packed_in_place_bytes(), 0u);
+                EXPECT_EQ(packed->weights().layers[0].w_up.packed, packed->weights().layers[0].w_up.data);
+                EXPECT_EQ(packed->weights().output.packed == packed->weights().output.data, !tied);
+            } else {
+                EXPECT_EQ(packed->packed_in_place_bytes(), 0u);
+            }
+            owned->pack_in_place();  // a second call changes nothing
+            EXPECT_EQ(plain->packed_in_place_bytes(), 0u);
+            runtime::ContextOptions opts;
+            opts.threads = 2;
+            runtime::Context a(plain, opts), b(packed, opts);
+            expect_close(last_logits(a, kPrompt), last_logits(b, kPrompt), 0.0f);
+            for (int32_t id : {5, 77, 250}) {
+                const std::span<const int32_t> one(&id, 1);
+                expect_close(last_logits(a, one), last_logits(b, one), 0.0f);
+            }
         }
-        EXPECT_EQ(packed->weights().output.packed == nullptr, tied || !k.repack_in_place);
-        owned->pack_in_place();  // a second call changes nothing
-        EXPECT_EQ(plain->packed_in_place_bytes(), 0u);
-        runtime::ContextOptions opts;
-        opts.threads = 2;
-        runtime::Context a(plain, opts), b(packed, opts);
-        expect_close(last_logits(a, kPrompt), last_logits(b, kPrompt), 0.0f);
-        for (int32_t id : {5, 77, 250}) {
-            const std::span<const int32_t> one(&id, 1);
-            expect_close(last_logits(a, one), last_logits(b, one), 0.0f);
-        }
-    }
 }
 
 TEST(Forward, TruncateAndClearReuseTheCache) {
