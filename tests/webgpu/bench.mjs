@@ -3,6 +3,7 @@
 // encoding the command buffer on the CPU, waiting for the GPU and the read-back, GPU time of the whole
 // pass (timestamp queries, if the adapter has them), and GPU time per kind of op.
 //   node tests/webgpu/bench.mjs MODEL.gguf [MODEL2.gguf ...] [--pp 512] [--tg 128] [--wg 64] [--json out.json]
+//       [--variants default,fuseNorm=false]   (engine options to compare, each run on every model)
 import { openSync, readSync, fstatSync, closeSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { create, globals } from 'webgpu';
@@ -20,6 +21,21 @@ const opt = (name, d) => {
 const pp = Number(opt('--pp', 512)), tg = Number(opt('--tg', 128));
 const wgs = String(opt('--wg', '64')).split(',').map(Number);
 const jsonOut = opt('--json', null);
+// 'default' or key=value pairs joined by '+' (values parsed as JSON where they parse).
+const variants = String(opt('--variants', 'default')).split(',').map((v) => {
+    const o = {};
+    if (v !== 'default') {
+        for (const kv of v.split('+')) {
+            const [k, x] = kv.split('=');
+            try {
+                o[k] = JSON.parse(x);
+            } catch {
+                o[k] = x;
+            }
+        }
+    }
+    return { name: v, options: o };
+});
 // Dawn quantizes timestamps unless told not to (that needs allow_unsafe_apis).
 const gpu = create(['enable-dawn-features=allow_unsafe_apis', 'disable-dawn-features=timestamp_quantization']);
 
@@ -46,11 +62,11 @@ const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 const results = [];
 for (const path of args) {
-    for (const wg of wgs) {
+    for (const wg of wgs) for (const variant of variants) {
         const t0 = performance.now();
         const chunks = readChunks(path);
         const tRead = performance.now();
-        const e = await WebGpuEngine.create(chunks, { gpu, nCtx: pp + tg + 24, maxBatch: pp, timestamps: true, matmulWG: wg });
+        const e = await WebGpuEngine.create(chunks, { gpu, nCtx: pp + tg + 24, maxBatch: pp, timestamps: true, matmulWG: wg, ...variant.options });
         const tLoad = performance.now();
         const V = e.hparams.nVocab;
         const prompt = Array.from({ length: pp }, (_, i) => 1 + ((i * 7919) % (V - 1)));
@@ -83,7 +99,7 @@ for (const path of args) {
         }
         const tgKernels = await e.profileKernels(1);
         const r = {
-            model: basename(path), adapter: e.info.adapter, shaderF16: e.info.shaderF16, matmulWG: wg,
+            model: basename(path), adapter: e.info.adapter, shaderF16: e.info.shaderF16, matmulWG: wg, variant: variant.name,
             readS: (tRead - t0) / 1000, uploadS: (tLoad - tRead) / 1000,
             pp, ppTokS: pp / (ppMs / 1000), ppGpuMs: ppProfile.gpuMs,
             tg, tgTokS: tg / (tgMs / 1000), tgMsPerToken: tgMs / tg,

@@ -97,3 +97,28 @@ for (const [type, onLavapipe] of TYPES) {
         }
     });
 }
+
+// The kernels real GPUs run (software adapters default to the barrier-free row kernels and whole-head
+// attention): the prompt kernel, and for decoding the matrix-vector kernel, split attention, and the
+// optional norm fusion. F32, f32 cache: every decoded step's log-probabilities within 1e-3 of the CPU's.
+for (const opts of [{ attnSplit: 4 }, { attnSplit: 1, fuseNorm: true }]) {
+    test(`f32 with the GPU kernels ${JSON.stringify(opts)}: prompt, then decoding`, { skip: skip || (lavapipe && 'SwiftShader only') }, async () => {
+        const model = join(tmp, 'f32-gpu-kernels.gguf');
+        execFileSync(BIN, ['synth', '-o', model, '--vocab', VOCAB, '--shape', 'tiny', '--layers', '2', '--ffn', '512', '--type', 'f32', '--seed', '7'], { stdio: 'ignore' });
+        const e = await WebGpuEngine.create(readFileSync(model), { device, pipelines, nCtx: 64, kvType: 'f32', rowKernels: false, ...opts });
+        try {
+            const ids = [...PROMPT, 373, 263, 1058];
+            const steps = [await e.forward(PROMPT, PROMPT.map((_, i) => i))];
+            for (let i = PROMPT.length; i < ids.length; ++i) steps.push(await e.forward([ids[i]], [i]));
+            const all = cpuLogits(model, ids, 'f32', ['--top', '20', '--all-positions']);
+            steps.forEach((logits, s) => {
+                const lp = logprobs(logits);
+                let worst = 0;
+                for (const { id, logprob } of all.positions[PROMPT.length - 1 + s].top) worst = Math.max(worst, Math.abs(logprob - lp[id]));
+                assert.ok(worst <= 1e-3, `step ${s}: log-probabilities differ by ${worst}`);
+            });
+        } finally {
+            e.destroy();
+        }
+    });
+}

@@ -80,6 +80,32 @@ function close(got, want, rtol, what) {
     assert.ok(worst <= rtol * scale + 1e-6, `${what}: max error ${worst} at ${at} (got ${got[at]}, want ${want[at]}, scale ${scale})`);
 }
 
+async function readBuffer(device, buf, words) {
+    const rd = device.createBuffer({ size: words * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = device.createCommandEncoder();
+    enc.copyBufferToBuffer(buf, 0, rd, 0, words * 4);
+    device.queue.submit([enc.finish()]);
+    await rd.mapAsync(GPUMapMode.READ);
+    const out = new Uint32Array(rd.getMappedRange().slice(0));
+    rd.unmap();
+    rd.destroy();
+    return out;
+}
+// fp16 <-> f32 on the host, for reading an fp16 KV cache back.
+const F16 = new Float32Array(1), F16U = new Uint32Array(F16.buffer);
+function f16Bits(x) {  // round to nearest even, as the shaders do (no NaN, no subnormal inputs here)
+    F16[0] = x;
+    const u = F16U[0], sign = (u >>> 16) & 0x8000, a = u & 0x7fffffff;
+    if (a >= 0x477ff000) return sign | 0x7c00;
+    if (a >= 0x38800000) return sign | ((a + 0xfff + ((a >>> 13) & 1) - 0x38000000) >>> 13);
+    return sign | Math.round(Math.abs(x) * 16777216);
+}
+function half(h) {
+    const e = (h >>> 10) & 31, m = h & 1023, s = h & 0x8000 ? -1 : 1;
+    return s * (e === 0 ? m * 2 ** -24 : e === 31 ? (m ? NaN : Infinity) : (1 + m / 1024) * 2 ** (e - 15));
+}
+const halves = (words) => Float32Array.from({ length: 2 * words.length }, (_, i) => half(i % 2 ? words[i >> 1] >>> 16 : words[i >> 1] & 0xffff));
+
 const TYPES = [
     ['f32', GgmlType.F32, [45, 64]], ['f16', GgmlType.F16, [45, 64]], ['q4_0', GgmlType.Q4_0, [96]],
     ['q8_0', GgmlType.Q8_0, [96]], ['q4_K', GgmlType.Q4_K, [512]], ['q5_K', GgmlType.Q5_K, [512]], ['q6_K', GgmlType.Q6_K, [512]],
@@ -114,6 +140,20 @@ for (const f16 of variants) {
                 });
             }
         }
+        test(`matvec with fused rmsnorm ${name} 37x${colsList[colsList.length - 1]} (${tag})`, { skip }, async () => {
+            const rows = 37, cols = colsList[colsList.length - 1];
+            const w = rand(rows * cols, 2 + cols), x = rand(cols, 9, -3, 3), nw = rand(cols, 10);
+            const xn = f32(reference('rmsnorm', [x, nw], [cols, 1, 1e-5]));
+            const ref = reference('matmul', [w, xn], [name, rows, cols, 1]);
+            const rb = rowBytesOf(type, cols);
+            const want = f32(ref, rows * rb);
+            const got = await runGpu(f16, 1, (ops, dyn) => {
+                const y = ops.storage(rows * 4);
+                const part = { buffer: ops.upload(ref.subarray(0, rows * rb)), type, rows, cols, rowBytes: rb, row0: 0 };
+                return { dispatches: [[[ops.matvecNorm(part, ops.upload(x), ops.upload(nw), y, { eps: 1e-5, dyn })], 1]], out: y };
+            }, null, rows);
+            close(got, want, 2e-5, 'matvec + rmsnorm');
+        });
         test(`get_rows ${name} (${tag})`, { skip }, async () => {
             const rows = 21, cols = colsList[0], n = 6;
             const w = rand(rows * cols, 3 + cols);
@@ -153,9 +193,52 @@ for (const f16 of variants) {
             const got = await runGpu(f16, n, (ops, dyn) => {
                 const xb = ops.upload(x);
                 const cs = ops.upload(ropeTable(Array.from(pos), nRot, base, fs));
-                return { dispatches: [[[ops.rope(xb, cs, { nHeads: heads, headDim: hd, half: nRot / 2, neox, dyn })], n]], out: xb };
+                const d = ops.ropeStore(xb, cs, ops.storage(16), ops.storage(16), ops.upload(pos), { nHeads: heads, headDim: hd, half: nRot / 2, neox, stride: heads * hd, dyn });
+                return { dispatches: [[[d], n]], out: xb };
             }, null, x.length);
             close(got, want, 2e-6, 'rope');
+        });
+    }
+
+    // The fused form the engine runs: q and k heads of a q|k|v buffer rotated, k and v stored at each
+    // token's position (read back from the caches and compared with the reference rope).
+    for (const [neox, nRot, kvType] of [[0, 64, 'f16'], [1, 64, 'f32'], [1, 48, 'f16'], [0, 32, 'f32']]) {
+        test(`rope + kv store ${neox ? 'neox' : 'norm'} n_rot=${nRot} ${kvType} cache (${tag})`, { skip }, async () => {
+            const n = 3, heads = 4, kvHeads = 2, hd = 64, nCtx = 40, base = 10000;
+            const kvDim = kvHeads * hd, stride = (heads + kvHeads) * hd + kvDim;
+            const qkv = rand(n * stride, 5 + nRot + neox, -2, 2);
+            const pos = new Int32Array([3, 39, 17]);
+            const qk = new Float32Array(n * (heads + kvHeads) * hd);
+            for (let t = 0; t < n; ++t) qk.set(qkv.subarray(t * stride, t * stride + qk.length / n), (t * qk.length) / n);
+            const rot = f32(reference('rope', [qk, pos], [n, heads + kvHeads, hd, nRot, neox, base, 1]));
+            const kv32 = kvType === 'f32';
+            const cacheWords = nCtx * kvDim * (kv32 ? 1 : 0.5);
+            const device = dev.device;
+            const ops = new Ops(device, { f16, rolled: ROLLED, pipelines: PIPELINES[f16 ? 1 : 0] });
+            const dyn = ops.uniform(16, 'dyn');
+            device.queue.writeBuffer(dyn, 0, new Uint32Array([n, 0, 0, 0]));
+            const xb = ops.upload(qkv), kc = ops.storage(cacheWords * 4), vc = ops.storage(cacheWords * 4);
+            const d = ops.ropeStore(xb, ops.upload(ropeTable(Array.from(pos), nRot, base, 1)), kc, vc, ops.upload(pos), {
+                nHeads: heads, headDim: hd, half: nRot / 2, neox, stride, kOff: heads * hd, vOff: (heads + kvHeads) * hd, kvDim, kv32, dyn,
+            });
+            ops.finalize();
+            const enc = device.createCommandEncoder();
+            const pass = enc.beginComputePass();
+            Ops.encode(pass, [d], n);
+            pass.end();
+            device.queue.submit([enc.finish()]);
+            const [xw, kw, vw] = await Promise.all([[xb, qkv.length], [kc, cacheWords], [vc, cacheWords]].map(([b, c]) => readBuffer(device, b, c)));
+            ops.destroy();
+            const x = new Float32Array(xw.buffer);
+            const cache = (words, row) => (kv32 ? new Float32Array(words.buffer).subarray(row * kvDim, (row + 1) * kvDim) : halves(words.subarray((row * kvDim) / 2, ((row + 1) * kvDim) / 2)));
+            const rnd = kv32 ? (a) => a : (a) => halves(Uint32Array.from({ length: a.length / 2 }, (_, i) => f16Bits(a[2 * i]) | (f16Bits(a[2 * i + 1]) << 16)));
+            for (let t = 0; t < n; ++t) {
+                const r = rot.subarray(t * (heads + kvHeads) * hd, (t + 1) * (heads + kvHeads) * hd);
+                close(x.subarray(t * stride, t * stride + heads * hd), r.subarray(0, heads * hd), 2e-6, `q, token ${t}`);
+                close(cache(kw, pos[t]), rnd(r.subarray(heads * hd)), kv32 ? 2e-6 : 1e-3, `k cache, token ${t}`);
+                const v = qkv.subarray(t * stride + (heads + kvHeads) * hd, (t + 1) * stride);
+                close(cache(vw, pos[t]), rnd(v), 0, `v cache, token ${t}`);
+            }
         });
     }
 
@@ -174,13 +257,56 @@ for (const f16 of variants) {
                 ops.device.queue.writeBuffer(dynCtx, 0, new Uint32Array([nCtx, 0, 0, 0]));
                 const kc = ops.storage(nCtx * kvDim * (kv32 ? 4 : 2)), vc = ops.storage(nCtx * kvDim * (kv32 ? 4 : 2));
                 const out = ops.storage(n * heads * hd * 4);
-                const store = ops.kvStore(ops.upload(k), ops.upload(v), kc, vc, all, { kvDim, kv32, dyn: dynCtx });
+                // k and v rows side by side, stored unrotated (cos 1, sin 0).
+                const kv = new Float32Array(nCtx * 2 * kvDim);
+                for (let t = 0; t < nCtx; ++t) {
+                    kv.set(k.subarray(t * kvDim, (t + 1) * kvDim), t * 2 * kvDim);
+                    kv.set(v.subarray(t * kvDim, (t + 1) * kvDim), (t * 2 + 1) * kvDim);
+                }
+                const ident = ops.upload(Float32Array.from({ length: nCtx * hd }, (_, i) => (i % 2 === 0 ? 1 : 0)));
+                const store = ops.ropeStore(ops.upload(kv), ident, kc, vc, all, {
+                    nHeads: 0, headDim: hd, half: hd / 2, neox: false, stride: 2 * kvDim, kOff: 0, vOff: kvDim, kvDim, kv32, dyn: dynCtx,
+                });
                 const att = ops.attention(ops.upload(q), kc, vc, out, ops.upload(pos), {
                     nHeads: heads, nKvHeads: kvHeads, headDim: hd, scale: 1 / Math.sqrt(hd), kv32, dyn,
                 });
                 return { dispatches: [[[store], nCtx], [[att], n]], out };
             }, null, n * heads * hd);
             close(got, want, kv32 ? 2e-5 : 2e-3, 'attention');
+        });
+    }
+
+    // Decoding's split attention (partials per head and split, then combined) for one token at a time.
+    for (const [nCtx, heads, kvHeads, hd, kvType, nSplit] of [[70, 8, 2, 64, 'f16', 16], [1100, 4, 2, 64, 'f16', 3], [70, 8, 2, 64, 'f32', 5], [40, 6, 3, 256, 'f32', 16]]) {
+        test(`split attention ctx=${nCtx} heads=${heads}/${kvHeads} head_dim=${hd} ${kvType} cache, ${nSplit} splits (${tag})`, { skip }, async () => {
+            const kvDim = kvHeads * hd, kv32 = kvType === 'f32';
+            const k = rand(nCtx * kvDim, hd + 1, -2, 2), v = rand(nCtx * kvDim, hd + 2);
+            const kv = new Float32Array(nCtx * 2 * kvDim);
+            for (let t = 0; t < nCtx; ++t) {
+                kv.set(k.subarray(t * kvDim, (t + 1) * kvDim), t * 2 * kvDim);
+                kv.set(v.subarray(t * kvDim, (t + 1) * kvDim), (t * 2 + 1) * kvDim);
+            }
+            for (const p of [0, 5, Math.min(64, nCtx - 2), nCtx - 1]) {
+                const pos = new Int32Array([p]);
+                const q = rand(heads * hd, hd + 3 + p, -2, 2);
+                const want = f32(reference('attention', [k, v, q, pos], [nCtx, 1, heads, kvHeads, hd, kvType]));
+                const got = await runGpu(f16, 1, (ops, dyn) => {
+                    const all = ops.upload(Int32Array.from({ length: nCtx }, (_, i) => i));
+                    const dynCtx = ops.uniform(16);
+                    ops.device.queue.writeBuffer(dynCtx, 0, new Uint32Array([nCtx, 0, 0, 0]));
+                    const kc = ops.storage(nCtx * kvDim * (kv32 ? 4 : 2)), vc = ops.storage(nCtx * kvDim * (kv32 ? 4 : 2));
+                    const ident = ops.upload(Float32Array.from({ length: nCtx * hd }, (_, i) => (i % 2 === 0 ? 1 : 0)));
+                    const store = ops.ropeStore(ops.upload(kv), ident, kc, vc, all, {
+                        nHeads: 0, headDim: hd, half: hd / 2, neox: false, stride: 2 * kvDim, kOff: 0, vOff: kvDim, kvDim, kv32, dyn: dynCtx,
+                    });
+                    const out = ops.storage(heads * hd * 4), part = ops.storage(heads * nSplit * (hd + 2) * 4);
+                    const att = ops.attentionSplit(ops.upload(q), kc, vc, part, out, ops.upload(pos), {
+                        nHeads: heads, nKvHeads: kvHeads, headDim: hd, scale: 1 / Math.sqrt(hd), kv32, nSplit, dyn,
+                    });
+                    return { dispatches: [[[store], nCtx], [att, 1]], out };
+                }, null, heads * hd);
+                close(got, want, kv32 ? 2e-5 : 2e-3, `split attention at position ${p}`);
+            }
         });
     }
 

@@ -36,7 +36,9 @@ export class WebGpuEngine {
     // options: { nCtx (2048), maxBatch (512), gpu (navigator.gpu), f16 (true: use shader-f16 when
     // offered), timestamps (false: profile GPU time with timestamp queries), matmulWG (64), kvType ('f16'
     // as the CPU backend's default, or 'f32'), rowKernels / rolledPrefill (default: on software adapters),
-    // fuseSwiglu (false), device + pipelines (share one device and its compiled pipelines) }.
+    // fuseSwiglu (false), fuseNorm (false: decoding computes RMSNorm inside the next product; slower on an
+    // H200), attnSplit (decoding splits each head's keys this many ways; default 8 on GPUs, 1 on
+    // software adapters), device + pipelines (share one device and its compiled pipelines) }.
     static async create(source, options = {}) {
         const gguf = parseGguf(source);
         const h = readHParams(gguf.meta);
@@ -46,6 +48,7 @@ export class WebGpuEngine {
         e.nCtx = options.nCtx ?? Math.min(2048, h.nCtxTrain);
         e.kvType = options.kvType ?? 'f16';
         e.fuseSwiglu = !!options.fuseSwiglu;
+        e.fuseNorm = options.fuseNorm ?? false;
         if (e.kvType !== 'f16' && e.kvType !== 'f32') throw new Error(`kvType '${e.kvType}' (f16 or f32)`);
         e.maxBatch = Math.max(1, Math.min(options.maxBatch ?? 512, e.nCtx));
         // Check the tensor types before asking for a device.
@@ -68,6 +71,7 @@ export class WebGpuEngine {
         dev.lostPromise.then((info) => {
             e.lost = `the WebGPU device was lost: ${info.reason ?? ''} ${info.message ?? ''}`.trim();
         });
+        e.attnSplit = Math.max(1, options.attnSplit ?? (dev.software ? 1 : 8));
         e.ops = new Ops(e.device, { f16: dev.f16, matmulWG: options.matmulWG, rolled: options.rolledPrefill ?? dev.software,
             rowKernels: options.rowKernels ?? dev.software, pipelines: options.pipelines });
         e.device.pushErrorScope('out-of-memory');
@@ -171,10 +175,19 @@ export class WebGpuEngine {
         this.weightBytes = 0;
         const act = (n, label) => ops.storage(B * n * 4, label);
         const qkvDim = h.qDim + 2 * h.kvDim;
+        // The batch's token ids, positions and RoPE table share one buffer (one write per forward),
+        // bound as three ranges at offsets the adapter allows.
+        const align = this.device.limits.minStorageBufferOffsetAlignment ?? 256;
+        const up = (b) => Math.ceil(b / align) * align;
+        const csBytes = B * (h.nRot / 2) * 8;
+        this.tokLayout = { pos: up(B * 4), cs: up(B * 4) + up(B * 4) };
+        const tok = ops.storage(this.tokLayout.cs + csBytes, 'ids | positions | rope cos/sin');
+        this.tokBuffer = tok;
+        this.tokStaging = new ArrayBuffer(this.tokLayout.cs + csBytes);
         const S = (this.s = {
-            ids: ops.storage(B * 4, 'ids'),
-            pos: ops.storage(B * 4, 'positions'),
-            cs: ops.storage(B * (h.nRot / 2) * 8, 'rope cos/sin'),
+            ids: { buffer: tok, offset: 0, size: B * 4 },
+            pos: { buffer: tok, offset: this.tokLayout.pos, size: B * 4 },
+            cs: { buffer: tok, offset: this.tokLayout.cs, size: Math.max(16, csBytes) },
             x: act(h.dim, 'x'), xb: act(h.dim, 'xb'),
             qkv: act(h.qDim + 2 * h.kvDim, 'q|k|v'), att: act(h.qDim, 'att'),
             gu: act(2 * h.ffn, 'gate|up'), hb: act(h.ffn, 'hb'),
@@ -200,6 +213,23 @@ export class WebGpuEngine {
         const mm = (parts, x, y, xStride, yStride, acc = false, dynBuf = dyn, swiglu = false) => {
             for (const p of parts) D.push(ops.matmul(p, x, y, { xStride, yStride, acc, swiglu, dyn: dynBuf }));
         };
+        // rmsnorm(x) * nw, then its product with `parts` into y: for prompts a norm dispatch into xb and
+        // the product; for decoding (where the adapter allows) the product normalizes x as it reads it.
+        const normed = (nw, parts, y, yStride) => {
+            const fuse = this.fuseNorm && parts.every((p) => ops.canFuseNorm(p));
+            const n0 = D.length;
+            D.push(ops.rmsnorm(S.x, nw.gpu, S.xb, { dim: h.dim, eps: h.rmsEps, dyn }));
+            mm(parts, S.xb, y, h.dim, yStride);
+            if (!fuse) return;
+            for (let i = n0; i < D.length; ++i) D[i].only = 'prompt';
+            for (const p of parts) {
+                const d = ops.matvecNorm(p, S.x, nw.gpu, y, { eps: h.rmsEps, yStride, dyn });
+                d.only = 'decode';
+                D.push(d);
+            }
+        };
+        // Decoding's split attention: partial results of every head and split (one layer at a time).
+        const part = this.attnSplit > 1 ? ops.storage(h.nHeads * this.attnSplit * (h.headDim + 2) * 4, 'attention partials') : null;
         this.kv = [];
         for (let l = 0; l < h.nLayers; ++l) {
             const p = `blk.${l}.`;
@@ -213,10 +243,9 @@ export class WebGpuEngine {
             const kc = ops.storage(kvBytes + 4, `k cache ${l}`), vc = ops.storage(kvBytes + 4, `v cache ${l}`);
             this.kv.push([kc, vc]);
 
-            // Per layer: norm, q|k|v, (bias), rope of q and k heads, KV store, attention, wo (+= x),
+            // Per layer: norm, q|k|v, (bias), rope of q and k heads with the KV store, attention, wo (+= x),
             // norm, gate|up, swiglu, down (+= x).
-            D.push(ops.rmsnorm(S.x, attnNorm.gpu, S.xb, { dim: h.dim, eps: h.rmsEps, dyn }));
-            mm(wqkv, S.xb, S.qkv, h.dim, qkvDim);
+            normed(attnNorm, wqkv, S.qkv, qkvDim);
             if (bq) {
                 const b = new Float32Array(qkvDim);
                 b.set(bq.host, 0);
@@ -224,14 +253,24 @@ export class WebGpuEngine {
                 b.set(bv.host, h.qDim + h.kvDim);
                 D.push(ops.eltwise('add_bias', S.qkv, ops.upload(b, p + 'qkv bias'), { n: qkvDim, dim: qkvDim, dyn }));
             }
-            D.push(ops.rope(S.qkv, S.cs, { headDim: h.headDim, half: h.nRot / 2, neox: h.neox, nHeads: h.nHeads + h.nKvHeads, stride: qkvDim, dyn }));
-            D.push(ops.kvStore(S.qkv, S.qkv, kc, vc, S.pos, { kvDim: h.kvDim, kv32, stride: qkvDim, kOff: h.qDim, vOff: h.qDim + h.kvDim, dyn }));
-            D.push(ops.attention(S.qkv, kc, vc, S.att, S.pos, {
-                nHeads: h.nHeads, nKvHeads: h.nKvHeads, headDim: h.headDim, scale: 1 / Math.sqrt(h.headDim), kv32, qStride: qkvDim, dyn,
+            D.push(ops.ropeStore(S.qkv, S.cs, kc, vc, S.pos, {
+                nHeads: h.nHeads, headDim: h.headDim, half: h.nRot / 2, neox: h.neox, stride: qkvDim,
+                kOff: h.qDim, vOff: h.qDim + h.kvDim, kvDim: h.kvDim, kv32, dyn,
             }));
+            const attOpts = {
+                nHeads: h.nHeads, nKvHeads: h.nKvHeads, headDim: h.headDim, scale: 1 / Math.sqrt(h.headDim), kv32, qStride: qkvDim, dyn,
+            };
+            const att = ops.attention(S.qkv, kc, vc, S.att, S.pos, attOpts);
+            D.push(att);
+            if (part) {
+                att.only = 'prompt';
+                for (const d of ops.attentionSplit(S.qkv, kc, vc, part, S.att, S.pos, { ...attOpts, nSplit: this.attnSplit })) {
+                    d.only = 'decode';
+                    D.push(d);
+                }
+            }
             mm(wo, S.att, S.x, h.qDim, h.dim, true);  // x += attention
-            D.push(ops.rmsnorm(S.x, ffnNorm.gpu, S.xb, { dim: h.dim, eps: h.rmsEps, dyn }));
-            mm(wgu, S.xb, S.gu, h.dim, 2 * h.ffn);
+            normed(ffnNorm, wgu, S.gu, 2 * h.ffn);
             // Fusing swiglu into the down projection saves a dispatch but recomputes silu for every row:
             // slower on an H200 (BENCHMARKS.md), so only on request.
             if (this.fuseSwiglu && wd.every((p) => ops.canFuseSwiglu(p))) {
@@ -293,11 +332,17 @@ export class WebGpuEngine {
     async forwardBatch(ids, positions, wantLogits) {
         const h = this.hparams, q = this.device.queue, S = this.s, n = ids.length;
         const t0 = performance.now();
-        q.writeBuffer(S.ids, 0, Int32Array.from(ids));
-        q.writeBuffer(S.pos, 0, Int32Array.from(positions));
-        q.writeBuffer(S.cs, 0, ropeTable(positions, h.nRot, h.ropeBase, h.ropeFreqScale, this.ropeFreqs));
-        q.writeBuffer(S.dynN, 0, new Uint32Array([n, 0, 0, 0]));
-        q.writeBuffer(S.dynLast, 0, new Uint32Array([n, 1, 0, 0]));
+        const L = this.tokLayout, st = this.tokStaging;
+        new Int32Array(st, 0, n).set(ids);
+        new Int32Array(st, L.pos, n).set(positions);
+        const cs = ropeTable(positions, h.nRot, h.ropeBase, h.ropeFreqScale, this.ropeFreqs);
+        new Float32Array(st, L.cs, cs.length).set(cs);
+        q.writeBuffer(this.tokBuffer, 0, st, 0, L.cs + cs.byteLength);
+        if (this.lastN !== n) {  // the batch size, read by every dispatch: written when it changes
+            q.writeBuffer(S.dynN, 0, new Uint32Array([n, 0, 0, 0]));
+            q.writeBuffer(S.dynLast, 0, new Uint32Array([n, 1, 0, 0]));
+            this.lastN = n;
+        }
         const check = !this.checked.has(n === 1);
         if (check) {
             this.device.pushErrorScope('validation');
@@ -328,7 +373,8 @@ export class WebGpuEngine {
             await q.onSubmittedWorkDone();
         }
         const t2 = performance.now();
-        const prof = { tokens: n, encodeMs: t1 - t0, preEncodeMs: t1b - t1, waitMs: t2 - t1b, totalMs: t2 - t0, gpuMs: null, dispatches: this.dispatches.length };
+        const prof = { tokens: n, encodeMs: t1 - t0, preEncodeMs: t1b - t1, waitMs: t2 - t1b, totalMs: t2 - t0, gpuMs: null,
+            dispatches: this.dispatches.filter((d) => !d.only || (d.only === 'decode') === ((d.fixedN ?? n) === 1)).length };
         if (this.querySet && this.readTimestamps) {
             await this.tsRead.mapAsync(GPUMapMode.READ);
             const ts = new BigUint64Array(this.tsRead.getMappedRange().slice(0));

@@ -13,11 +13,12 @@ export const GPU_TYPES = Object.keys(DEQ).map(Number);
 const U = 'uniform', R = 'read-only-storage', S = 'storage';
 const LAYOUTS = {
     matmul: [U, R, R, S, U],
+    matmul_norm: [U, R, R, S, U, R],
     get_rows: [U, R, R, S, U],
     rmsnorm: [U, R, R, S, U],
-    rope: [U, S, R, U],
-    kv_store: [U, R, R, S, S, R, U],
+    rope_store: [U, S, R, S, S, R, U],
     attention: [U, R, R, R, S, R, U],
+    attention_combine: [U, R, S, U],
     eltwise: [U, S, R, U],
 };
 
@@ -87,21 +88,25 @@ export class Ops {
             this.matvecPipeline(t);
             this.matvecPipeline(t, true);
             this.matvecPipeline(t, 'rows');
+            this.matvecPipeline(t, false, false, true);
             this.pipeline('get_rows', ['bytes', DEQ[t], 'get_rows']);
         }
         this.pipeline('rmsnorm', ['rmsnorm']);
-        this.pipeline('rope', ['rope']);
         for (const KV32 of [0, 1]) {
-            this.pipeline('kv_store', ['kv_store'], 'main', { KV32 });
+            this.pipeline('rope_store', ['rope_store'], 'main', { KV32 });
             this.pipeline('attention', ['attention'], 'main', { KV32 });
+            this.pipeline('attention', ['attention'], 'main', { KV32, SPLIT: 1 });
         }
+        this.pipeline('attention_combine', ['attention_combine'], 'main', { N_SPLIT: 8 });
         for (const e of ['swiglu', 'swiglu_fused', 'add', 'add_bias']) this.pipeline('eltwise', ['eltwise'], e);
         const err = await this.device.popErrorScope();
         if (err) throw new Error(`WebGPU shader compilation failed: ${err.message}`);
     }
 
-    // The decode kernel (cols a multiple of 32): matvec.wgsl with the type's dot_chunk.
-    matvecPipeline(type, multi = false, swiglu = false) {
+    // The decode kernel (cols a multiple of 32): matvec.wgsl with the type's dot_chunk; multi: the
+    // prompt kernel (matmul_multi.wgsl), 'rows': the barrier-free one (matmul_rows.wgsl); norm: x is
+    // the residual stream, RMS-normalized as it is read (x_rmsnorm.wgsl; decode kernel only).
+    matvecPipeline(type, multi = false, swiglu = false, norm = false) {
         const parts = {
             [GgmlType.F32]: ['dot_f32'], [GgmlType.F16]: ['dot_f16'], [GgmlType.Q4_0]: ['bytes', 'dot_q4_0'],
             [GgmlType.Q8_0]: ['bytes', 'dot_q8_0'], [GgmlType.Q4_K]: ['bytes', 'deq_q4_k', 'dot_q4_k'],
@@ -109,8 +114,9 @@ export class Ops {
         }[type];
         const c = { SWIGLU: swiglu ? 1 : 0 };
         if (multi) c.ROLLED = this.rolled ? 1 : 0;
-        if (multi === 'rows') return this.pipeline('matmul', [...parts, 'matvec_io', 'matmul_rows']);
-        return this.pipeline('matmul', [...parts, 'matvec_io', multi ? 'matmul_multi' : 'matvec'], 'main', c);
+        if (multi === 'rows') return this.pipeline('matmul', [...parts, 'x_plain', 'matvec_io', 'matmul_rows']);
+        if (norm) return this.pipeline('matmul_norm', [...parts, 'x_rmsnorm', 'matvec_io', 'matvec'], 'main', c);
+        return this.pipeline('matmul', [...parts, 'x_plain', 'matvec_io', multi ? 'matmul_multi' : 'matvec'], 'main', c);
     }
 
     matmulPipeline(type, T) {
@@ -178,7 +184,8 @@ export class Ops {
         const d = { kind, pipelines, groups, bindGroup: null };
         d.bind = () => {
             const entries = [{ binding: 0, resource: { buffer: this.paramBuffer, offset: param.offset, size: param.size } }];
-            buffers.forEach((b, i) => entries.push({ binding: i + 1, resource: { buffer: b } }));
+            // A GPUBuffer, or a range of one: { buffer, offset, size }.
+            buffers.forEach((b, i) => entries.push({ binding: i + 1, resource: b.buffer ? b : { buffer: b } }));
             d.bindGroup = this.device.createBindGroup({ layout: this.layout(kind).bgl, entries });
         };
         (this.pending ??= []).push(d);
@@ -194,7 +201,7 @@ export class Ops {
         const nChunks = Math.ceil(w.cols / 32);
         if (w.type !== GgmlType.F32 && w.type !== GgmlType.F16 && w.cols % TYPE_BLOCKS[w.type][0] !== 0)
             throw new Error(`matrix columns ${w.cols} are not a multiple of the block size`);
-        const p = this.param([w.rows, w.cols, w.rowBytes, w.row0 ?? 0, xStride, yStride, acc ? 1 : 0, nChunks]);
+        const p = this.param([w.rows, w.cols, w.rowBytes, w.row0 ?? 0, xStride, yStride, acc ? 1 : 0, nChunks, { f: 0 }]);
         // Decoding: the matvec kernel when the columns allow it (every real model), else T = 1.
         const vec = w.cols % 32 === 0 && !this.genericOnly;
         // Prompts: 8 rows x 8 tokens per workgroup (matmul_multi), else the generic T = 8 kernel.
@@ -215,6 +222,20 @@ export class Ops {
         return w.cols % 32 === 0 && !this.genericOnly;
     }
 
+    // Decoding only (one token): y (+)= (rmsnorm(x) * nw) · Wᵀ, the norm computed by every workgroup of
+    // the product instead of a dispatch of its own; x (1, cols) is the residual stream. Only where
+    // canFuseNorm(w): GPU adapters (software ones run the barrier-free kernels) and cols a multiple of 32.
+    matvecNorm(w, x, nw, y, { eps, yStride = w.rows, acc = false, dyn }) {
+        if (!this.canFuseNorm(w)) throw new Error('this matrix cannot take a fused norm');
+        const p = this.param([w.rows, w.cols, w.rowBytes, w.row0 ?? 0, w.cols, yStride, acc ? 1 : 0, Math.ceil(w.cols / 32), { f: eps }]);
+        const pipe = this.matvecPipeline(w.type, false, false, true);
+        return this.dispatch('matmul_norm', () => pipe, p, [w.buffer, x, y, dyn, nw], () => grid(Math.ceil(w.rows / 8)));
+    }
+
+    canFuseNorm(w) {
+        return w.cols % 32 === 0 && !this.genericOnly && !this.rowKernels;
+    }
+
     // table part as in matmul; out (n, cols)
     getRows(w, ids, out, { dyn }) {
         const nChunks = Math.ceil(w.cols / 32);
@@ -229,25 +250,32 @@ export class Ops {
         return this.dispatch('rmsnorm', () => pipe, p, [x, weight, y, dyn], (n) => [n, 1]);
     }
 
-    // cs: (n_tokens, half) vec2 (cos, sin)
-    rope(x, cs, { nHeads, headDim, half, neox, stride = nHeads * headDim, dyn }) {
-        const p = this.param([nHeads, headDim, half, neox ? 1 : 0, stride]);
-        const pipe = this.pipeline('rope', ['rope']);
-        return this.dispatch('rope', () => pipe, p, [x, cs, dyn], (n) => grid(Math.ceil((n * nHeads * half) / 64)));
-    }
-
-    // kv32: an f32 cache (else fp16)
-    // k and v may be one fused qkv buffer (stride, kOff, vOff).
-    kvStore(k, v, kc, vc, pos, { kvDim, kv32 = false, stride = kvDim, kOff = 0, vOff = 0, dyn }) {
-        const p = this.param([kvDim, stride, kOff, vOff]);
-        const pipe = this.pipeline('kv_store', ['kv_store'], 'main', { KV32: kv32 ? 1 : 0 });
-        return this.dispatch('kv_store', () => pipe, p, [k, v, kc, vc, pos, dyn], (n) => grid(Math.ceil((n * kvDim) / 2 / 64)));
+    // RoPE of the q and k heads of a fused q|k|v buffer x (rows `stride` apart) and the store of k and v
+    // into one layer's cache (kc, vc: fp16 pairs, or f32 when kv32) at each token's position.
+    // cs: (n_tokens, half) vec2 (cos, sin). kvDim 0: rotate nHeads heads only (kc, vc unused).
+    ropeStore(x, cs, kc, vc, pos, { nHeads, headDim, half, neox, stride, kOff = 0, vOff = 0, kvDim = 0, kv32 = false, dyn }) {
+        const p = this.param([nHeads, headDim, half, neox ? 1 : 0, stride, kOff, vOff, kvDim]);
+        const pipe = this.pipeline('rope_store', ['rope_store'], 'main', { KV32: kv32 ? 1 : 0 });
+        const perToken = nHeads * half + kvDim;
+        return this.dispatch('rope_store', () => pipe, p, [x, cs, kc, vc, pos, dyn], (n) => grid(Math.ceil((n * perToken) / 64)));
     }
 
     attention(q, kc, vc, out, pos, { nHeads, nKvHeads, headDim, scale, kv32 = false, qStride = nHeads * headDim, dyn }) {
-        const p = this.param([nHeads, headDim, nHeads / nKvHeads, (nKvHeads * headDim) / 2, { f: scale }, qStride]);
+        const p = this.param([nHeads, headDim, nHeads / nKvHeads, (nKvHeads * headDim) / 2, { f: scale }, qStride, 1]);
         const pipe = this.pipeline('attention', ['attention'], 'main', { KV32: kv32 ? 1 : 0 });
         return this.dispatch('attention', () => pipe, p, [q, kc, vc, out, pos, dyn], (n) => grid(n * nHeads));
+    }
+
+    // Decoding (one token) with each head's keys split nSplit ways: a dispatch of partial results into
+    // `part` (nHeads * nSplit * (headDim + 2) floats) and one that combines them into out. Returns both.
+    attentionSplit(q, kc, vc, part, out, pos, { nHeads, nKvHeads, headDim, scale, kv32 = false, qStride = nHeads * headDim, nSplit, dyn }) {
+        const p = this.param([nHeads, headDim, nHeads / nKvHeads, (nKvHeads * headDim) / 2, { f: scale }, qStride, nSplit]);
+        const pipe = this.pipeline('attention', ['attention'], 'main', { KV32: kv32 ? 1 : 0, SPLIT: 1 });
+        const partial = this.dispatch('attention', () => pipe, p, [q, kc, vc, part, pos, dyn], () => grid(nHeads * nSplit));
+        if (nSplit > 64) throw new Error('attention splits: at most 64');
+        const pc = this.param([nHeads, headDim]);
+        const combine = this.pipeline('attention_combine', ['attention_combine'], 'main', { N_SPLIT: nSplit });
+        return [partial, this.dispatch('attention_combine', () => combine, pc, [part, out, dyn], () => [nHeads, 1])];
     }
 
     eltwise(op, a, b, { n, dim = 0, dyn }) {
@@ -256,11 +284,13 @@ export class Ops {
         return this.dispatch('eltwise', () => pipe, p, [a, b, dyn], (t) => grid(Math.ceil((t * n) / 256)));
     }
 
-    // Encodes dispatches for a batch of n tokens into a compute pass.
+    // Encodes dispatches for a batch of n tokens into a compute pass. A dispatch with `only` set runs
+    // only for decoding (one token: 'decode') or only for prompts ('prompt').
     static encode(pass, dispatches, n) {
         let last = null;
         for (const d of dispatches) {
             const m = d.fixedN ?? n;
+            if (d.only && (d.only === 'decode') !== (m === 1)) continue;
             const p = d.pipelines(m);
             if (p !== last) pass.setPipeline(p);
             last = p;

@@ -4,6 +4,10 @@
 // the keys in blocks of 1024, stores their probabilities in workgroup memory, and sums the values with
 // the threads split into key groups x dimension pairs. As the CPU backend does against an fp16 cache,
 // q and the probabilities are rounded to fp16 (not with an f32 cache, KV32).
+// SPLIT (decoding one token): one workgroup per (head, split) takes the split's share of the keys and
+// writes a partial result, (max m, sum l of exp(s - m), unnormalized output), which
+// attention_combine.wgsl merges: n_heads workgroups alone leave most of a large GPU idle. The
+// probabilities are then rounded to fp16 before normalization instead of after.
 struct Params {
     n_heads: u32,
     head_dim: u32,
@@ -11,6 +15,7 @@ struct Params {
     kv_words: u32,  // kv_dim / 2: pairs per cache row
     scale: f32,
     q_stride: u32,  // elements between tokens in Q
+    n_split: u32,   // SPLIT: splits per head
 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> Q: array<f32>;
@@ -23,6 +28,7 @@ struct Params {
 const WG = 256u;
 const BLOCK = 1024u;
 override KV32: bool = false;
+override SPLIT: bool = false;
 
 var<workgroup> qs: array<vec2<f32>, 128>;  // head_dim <= 256
 var<workgroup> rm: array<f32, 256>;
@@ -76,8 +82,12 @@ fn score(j: u32, kb: u32) -> f32 {
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
     let g = flat_group(wid, nwg);
-    let t = g / P.n_heads;
-    let h = g % P.n_heads;
+    var t = g / P.n_heads;
+    var h = g % P.n_heads;
+    if (SPLIT) {
+        t = 0u;
+        h = g / P.n_split;
+    }
     if (t >= D.x) {
         return;
     }
@@ -87,7 +97,14 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         qs[i] = vec2<f32>(rh(Q[qo + 2u * i]), rh(Q[qo + 2u * i + 1u]));
     }
     workgroupBarrier();
-    let n_keys = u32(pos[t]) + 1u;
+    // Keys j_lo + [0, n_keys): all of [0, pos[t]], or this split's share.
+    var n_keys = u32(pos[t]) + 1u;
+    var j_lo = 0u;
+    if (SPLIT) {
+        let chunk = (n_keys + P.n_split - 1u) / P.n_split;
+        j_lo = min(n_keys, (g % P.n_split) * chunk);
+        n_keys = min(n_keys - j_lo, chunk);
+    }
     let kb = (h / P.group) * hd2;  // first pair of this kv head in a cache row
 
     // Pass 1: running max m and sum l of exp(s - m) per thread, then combined.
@@ -96,7 +113,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     var m = -3.4e38;
     var l = 0.0;
     for (var j = lid; j < n_keys; j += WG) {
-        let s = score(j, kb);
+        let s = score(j_lo + j, kb);
         if (cached) {
             pw[j] = s;
         }
@@ -136,9 +153,13 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
             if (cached) {
                 s = pw[j];
             } else {
-                s = score(j0 + j, kb);
+                s = score(j_lo + j0 + j, kb);
             }
-            pw[j] = rh(exp(s - mx) * inv);
+            if (SPLIT) {
+                pw[j] = rh(exp(s - mx));
+            } else {
+                pw[j] = rh(exp(s - mx) * inv);
+            }
         }
         workgroupBarrier();
         if (kg < n_groups) {
@@ -147,17 +168,17 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
             var j = kg;
             let G = n_groups;
             for (; j + 7u * G < nj; j += 8u * G) {
-                oa[0] += pw[j] * v2(j0 + j, kb + w);
-                oa[1] += pw[j + G] * v2(j0 + j + G, kb + w);
-                oa[2] += pw[j + 2u * G] * v2(j0 + j + 2u * G, kb + w);
-                oa[3] += pw[j + 3u * G] * v2(j0 + j + 3u * G, kb + w);
-                oa[4] += pw[j + 4u * G] * v2(j0 + j + 4u * G, kb + w);
-                oa[5] += pw[j + 5u * G] * v2(j0 + j + 5u * G, kb + w);
-                oa[6] += pw[j + 6u * G] * v2(j0 + j + 6u * G, kb + w);
-                oa[7] += pw[j + 7u * G] * v2(j0 + j + 7u * G, kb + w);
+                oa[0] += pw[j] * v2(j_lo + j0 + j, kb + w);
+                oa[1] += pw[j + G] * v2(j_lo + j0 + j + G, kb + w);
+                oa[2] += pw[j + 2u * G] * v2(j_lo + j0 + j + 2u * G, kb + w);
+                oa[3] += pw[j + 3u * G] * v2(j_lo + j0 + j + 3u * G, kb + w);
+                oa[4] += pw[j + 4u * G] * v2(j_lo + j0 + j + 4u * G, kb + w);
+                oa[5] += pw[j + 5u * G] * v2(j_lo + j0 + j + 5u * G, kb + w);
+                oa[6] += pw[j + 6u * G] * v2(j_lo + j0 + j + 6u * G, kb + w);
+                oa[7] += pw[j + 7u * G] * v2(j_lo + j0 + j + 7u * G, kb + w);
             }
             for (; j < nj; j += G) {
-                o += pw[j] * v2(j0 + j, kb + w);
+                o += pw[j] * v2(j_lo + j0 + j, kb + w);
             }
             o += ((oa[0] + oa[1]) + (oa[2] + oa[3])) + ((oa[4] + oa[5]) + (oa[6] + oa[7]));
         }
@@ -168,6 +189,17 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         var acc = vec2<f32>(0.0);
         for (var k = 0u; k < n_groups; k++) {
             acc += ro[k * hd2 + lid];
+        }
+        if (SPLIT) {
+            // Partial g: m, l, then head_dim unnormalized outputs.
+            let po = g * (P.head_dim + 2u);
+            if (lid == 0u) {
+                O[po] = mx;
+                O[po + 1u] = rs[0];
+            }
+            O[po + 2u + 2u * lid] = acc.x;
+            O[po + 3u + 2u * lid] = acc.y;
+            return;
         }
         let oo = (t * P.n_heads + h) * P.head_dim;
         O[oo + 2u * lid] = acc.x;

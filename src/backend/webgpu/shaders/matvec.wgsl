@@ -1,11 +1,13 @@
 // y (1, rows) (+)= x (1, cols) · Wᵀ for decoding, when cols is a multiple of 32: 8 rows per workgroup
 // of 256 threads, 32 threads per row, each thread summing whole chunks of 32 (dot_chunk() from
 // dot_<type>.wgsl: dequantized and multiplied without intermediate arrays), then a shared-memory tree.
+// With x_rmsnorm.wgsl, x is normalized as it is read (x_prologue computes the scale).
 var<workgroup> red: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
+    x_prologue(lid);
     let g = flat_group(wid, nwg);
     let lane = lid & 31u;
     let r = g * 8u + (lid >> 5u);

@@ -1,6 +1,6 @@
 // The inputs and outputs every matrix-product kernel (matvec, matmul_multi, matmul_rows) shares: its
 // parameters, x, y, the batch size D.x, and xin(), which reads x — or, with SWIGLU, computes
-// silu(gate) * up from a gate|up row on the fly.
+// silu(gate) * up from a gate|up row on the fly — through x_scaled() of x_plain.wgsl or x_rmsnorm.wgsl.
 struct Params {
     rows: u32,
     cols: u32,
@@ -10,6 +10,7 @@ struct Params {
     y_stride: u32,
     acc: u32,
     n_chunks: u32,
+    eps: f32,  // x_rmsnorm.wgsl's epsilon
 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(2) var<storage, read> X: array<vec4<f32>>;
@@ -23,5 +24,5 @@ fn xin(i: u32) -> vec4<f32> {
         let g = X[i];
         return g / (1.0 + exp(-g)) * X[i + P.cols / 4u];
     }
-    return X[i];
+    return x_scaled(i, X[i]);
 }
