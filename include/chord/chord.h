@@ -177,6 +177,12 @@ CHORD_API chord_status chord_gguf_plan_chunks(const void* head, size_t head_size
  * when loading fails. */
 CHORD_API chord_status chord_model_load_from_chunks(void* const* chunks, const size_t* sizes, size_t n_chunks,
                                                     chord_model** out);
+/* Rewrites, in place, the weights whose CPU kernels read faster from a layout of their own made in
+ * the model's own memory (WebAssembly: Q4_0, Q8_0), where the model owns that memory (chunks, TAKE and COPY
+ * buffers; not a file or a BORROW buffer). Adds no memory; the CPU results stay the same. Those bytes
+ * are no longer the file's afterwards: call it only when nothing else reads them (a GPU upload from
+ * the same buffers must come first, or not at all), before any context of the model evaluates. */
+CHORD_API chord_status chord_model_pack_in_place(chord_model* model);
 CHORD_API chord_status chord_model_free(chord_model* model);
 CHORD_API chord_status chord_model_get_info(const chord_model* model, chord_model_info* out);
 CHORD_API chord_status chord_model_is_eog(const chord_model* model, int32_t token, int32_t* out);

@@ -1,6 +1,7 @@
 // The C ABI, part 1: the library, models and tokens (chord.h). Part 2 (contexts, samplers, generation,
 // chat) is capi_generate.cpp.
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -21,6 +22,11 @@ class MallocBytes final : public ByteSource {
     ~MallocBytes() override { std::free(data_); }
     std::span<const uint8_t> bytes() const override { return {static_cast<const uint8_t*>(data_), size_}; }
     const std::string& origin() const override { return origin_; }
+    uint8_t* writable(const uint8_t* p, size_t n) const override {
+        const auto begin = reinterpret_cast<uintptr_t>(data_), at = reinterpret_cast<uintptr_t>(p);
+        if (at < begin || at - begin > size_ || n > size_ - (at - begin)) return nullptr;
+        return static_cast<uint8_t*>(data_) + (at - begin);
+    }
 
   private:
     void* data_;
@@ -200,6 +206,14 @@ chord_status chord_model_load_from_chunks(void* const* chunks, const size_t* siz
             throw Error(ErrorCode::InvalidArgument, "chunks or sizes is NULL");
         if (n_chunks == 0) throw Error(ErrorCode::InvalidArgument, "no chunks");
         *out = capi::make_model(model::Model::from_file(gguf::File::parse(source)));
+    });
+}
+
+chord_status chord_model_pack_in_place(chord_model* model) {
+    return guarded(__func__, [&] {
+        chord_model& m = require(model, "model");
+        // The model is shared as const with its contexts, which must not be evaluating (see chord.h).
+        std::const_pointer_cast<model::Model>(m.model)->pack_in_place();
     });
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -20,12 +21,20 @@
 namespace chord {
 namespace {
 
+// p as a writable pointer when [p, p + n) lies inside `owned` (memory the source owns), else nullptr.
+uint8_t* writable_within(std::span<const uint8_t> owned, const uint8_t* p, size_t n) {
+    const auto begin = reinterpret_cast<uintptr_t>(owned.data()), at = reinterpret_cast<uintptr_t>(p);
+    if (at < begin || at - begin > owned.size() || n > owned.size() - (at - begin)) return nullptr;
+    return const_cast<uint8_t*>(p);
+}
+
 class OwnedBytes final : public ByteSource {
   public:
     OwnedBytes(std::vector<uint8_t> bytes, std::string origin)
         : bytes_(std::move(bytes)), origin_(std::move(origin)) {}
     std::span<const uint8_t> bytes() const override { return bytes_; }
     const std::string& origin() const override { return origin_; }
+    uint8_t* writable(const uint8_t* p, size_t n) const override { return writable_within(bytes(), p, n); }
 
   private:
     std::vector<uint8_t> bytes_;
@@ -90,6 +99,11 @@ class ChunkedBytes final : public ByteSource {
         return {static_cast<const uint8_t*>(chunks_[i].data) + local, static_cast<size_t>(length)};
     }
     const std::string& origin() const override { return origin_; }
+    uint8_t* writable(const uint8_t* p, size_t n) const override {
+        for (const MallocChunk& c : chunks_)
+            if (uint8_t* w = writable_within({static_cast<const uint8_t*>(c.data), c.size}, p, n)) return w;
+        return nullptr;
+    }
 
   private:
     void free_chunks() {

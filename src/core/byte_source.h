@@ -32,6 +32,14 @@ class ByteSource {
         (void)p;
         (void)n;
     }
+    // The bytes [p, p + n) (inside the source) as writable memory where the source owns memory it may
+    // change (an owned vector, malloc'ed chunks), else nullptr (a mapped file, borrowed bytes). Used to
+    // repack weights in place (Model::pack_in_place); the bytes are then no longer the file's.
+    virtual uint8_t* writable(const uint8_t* p, size_t n) const {
+        (void)p;
+        (void)n;
+        return nullptr;
+    }
 };
 
 // Maps `path` read-only (POSIX mmap); reads it into memory where mapping is unavailable (emscripten).

@@ -162,6 +162,7 @@ Tables build_tables() {
                         k.repack = p->repack;
                         k.packed_tile = p->packed_tile;
                         k.packed_isa = variants[pv]->isa;
+                        k.repack_in_place = p->repack_in_place;
                         break;
                     }
                 }

@@ -29,7 +29,8 @@ using MatmulTile = void (*)(size_t n, const void* w, size_t w_stride, size_t n_r
 
 // Rewrites `rows` weight rows (`w_stride` bytes apart, `cols` elements each) into a variant's own layout
 // of the same total size (rows * row bytes), which only that variant's packed tile reads. Returns false
-// (writing nothing) for a shape it does not pack (rows not a multiple of its row group, ...).
+// (writing nothing) for a shape it does not pack (rows not a multiple of its row group, ...). With
+// MatmulKernel::repack_in_place, `out` may be `w` itself (w_stride then being the row size).
 using Repack = bool (*)(const void* w, size_t w_stride, size_t rows, size_t cols, void* out);
 
 struct MatmulKernel {
@@ -48,6 +49,10 @@ struct MatmulKernel {
     Repack repack = nullptr;
     MatmulTile packed_tile = nullptr;
     const char* packed_isa = nullptr;
+    // The layout is made in the weights' own memory (repack called with out == w), on request only
+    // (Model::pack_in_place: the bytes then stop being the file's), never into a copy at load: used
+    // where memory is scarcer than the speed-up is large (WebAssembly's heap).
+    bool repack_in_place = false;
 };
 
 // Throws chord::Error (Unsupported) for a type without kernels.

@@ -18,6 +18,7 @@ struct WeightKernels {
     MatmulTile matvec = nullptr;  // a tile for one token, where the variant has a faster one
     Repack repack = nullptr;      // a load-time layout of its own, with the tile that reads it
     MatmulTile packed_tile = nullptr;
+    bool repack_in_place = false;  // see MatmulKernel::repack_in_place
 };
 
 struct ActQuantizer {

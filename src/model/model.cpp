@@ -127,7 +127,7 @@ void Model::pack_for_cpu() {
         } catch (const Error&) {
             return;  // no kernel: the forward pass reports it when it gets there
         }
-        if (k->repack == nullptr || mat.packed != nullptr) return;
+        if (k->repack == nullptr || k->repack_in_place || mat.packed != nullptr) return;
         const size_t bytes = static_cast<size_t>(mat.rows) * mat.row_bytes;
         std::vector<uint8_t> buf(bytes);
         if (!k->repack(mat.data, mat.row_bytes, static_cast<size_t>(mat.rows), static_cast<size_t>(mat.cols),
@@ -138,6 +138,29 @@ void Model::pack_for_cpu() {
         packed_bytes_ += bytes;
         // The token embedding (when tied to the output) is still read row by row from the file.
         if (mat.data != weights_.token_embd.data) file_.source()->release(mat.data, bytes);
+    };
+    for (LayerWeights& L : weights_.layers)
+        for (Matrix* mat : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) pack(*mat);
+    pack(weights_.output);
+}
+
+void Model::pack_in_place() {
+    const auto pack = [&](Matrix& mat) {
+        const kernels::MatmulKernel* k = nullptr;
+        try {
+            k = &kernels::matmul_kernel(mat.type);
+        } catch (const Error&) {
+            return;
+        }
+        if (k->repack == nullptr || !k->repack_in_place || mat.packed != nullptr) return;
+        if (mat.data == weights_.token_embd.data) return;  // get_rows reads it in the file's layout
+        const size_t bytes = static_cast<size_t>(mat.rows) * mat.row_bytes;
+        uint8_t* w = file_.source()->writable(mat.data, bytes);
+        if (w == nullptr ||
+            !k->repack(w, mat.row_bytes, static_cast<size_t>(mat.rows), static_cast<size_t>(mat.cols), w))
+            return;
+        mat.packed = mat.data;
+        packed_in_place_bytes_ += bytes;
     };
     for (LayerWeights& L : weights_.layers)
         for (Matrix* mat : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) pack(*mat);

@@ -63,11 +63,23 @@ class Model {
     const Weights& weights() const { return weights_; }
     // Bytes of weights held in repacked copies (0 when nothing was repacked).
     size_t packed_bytes() const { return packed_bytes_; }
+    // Bytes of weights repacked in the file's own memory by pack_in_place().
+    size_t packed_in_place_bytes() const { return packed_in_place_bytes_; }
+
+    // Repacks, in the memory that holds them, the matrices whose CPU kernel makes its layout in place
+    // (kernels::MatmulKernel::repack_in_place: SIMD128 Q4_0 and Q8_0), where the source owns that memory
+    // (ByteSource::writable: owned bytes, malloc'ed chunks; a mapped file or borrowed bytes stay as
+    // they are). No memory is added, but those bytes stop being the file's: call it only when nothing
+    // else reads them (web/'s WebGPU backend uploads from them, so the Worker calls it only when the
+    // CPU runs the model), before any context evaluates. A tied token embedding is never repacked.
+    // Repeated calls do nothing more.
+    void pack_in_place();
 
   private:
     explicit Model(gguf::File file) : file_(std::move(file)) {}
-    // Repacks every matrix whose CPU kernel has a layout of its own (kernels::MatmulKernel::repack) and
-    // releases the mapped original, so memory stays the file's size. CHORD_REPACK=0 turns it off.
+    // Repacks every matrix whose CPU kernel has a layout of its own (kernels::MatmulKernel::repack,
+    // except the in-place ones: pack_in_place) and releases the mapped original, so memory stays the
+    // file's size. CHORD_REPACK=0 turns it off.
     void pack_for_cpu();
 
     gguf::File file_;
@@ -75,6 +87,7 @@ class Model {
     Weights weights_;
     std::vector<std::vector<uint8_t>> packed_;
     size_t packed_bytes_ = 0;
+    size_t packed_in_place_bytes_ = 0;
 };
 
 }  // namespace chord::model

@@ -131,6 +131,7 @@ TEST(CApi, NullsAreInvalidArguments) {
     EXPECT_EQ(chord_generate(nullptr, "a", 1, nullptr, nullptr, nullptr, nullptr),
               CHORD_ERROR_INVALID_ARGUMENT);
     EXPECT_EQ(chord_abort(nullptr), CHORD_ERROR_INVALID_ARGUMENT);
+    EXPECT_EQ(chord_model_pack_in_place(nullptr), CHORD_ERROR_INVALID_ARGUMENT);
     EXPECT_EQ(chord_model_free(nullptr), CHORD_OK);
     EXPECT_EQ(chord_context_free(nullptr), CHORD_OK);
     EXPECT_EQ(chord_sampler_free(nullptr), CHORD_OK);
@@ -194,6 +195,7 @@ TEST(CApi, LoadsFromPathAndMemoryAndTokenizes) {
         chord_model_info mi;
         ASSERT_EQ(chord_model_get_info(m, &mi), CHORD_OK);
         EXPECT_EQ(mi.n_vocab, 32000u);
+        EXPECT_EQ(chord_model_pack_in_place(m), CHORD_OK);  // F32 weights: nothing to do, in any mode
         chord_model_free(m);
     }
     chord_model* m = nullptr;

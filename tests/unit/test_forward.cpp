@@ -1,14 +1,17 @@
 // The forward pass and Context on small synthesized models (in memory, so this also runs under
 // ASan/UBSan and in WebAssembly): a prompt evaluated as one batch, in several batches, or token by token
-// gives the same logits; threads do not change them; quantized models run; bad input is refused.
+// gives the same logits; threads do not change them; quantized models run; weights repacked in place
+// give the same logits; bad input is refused.
 // Parity with llama.cpp itself is tests/oracle/engine_parity.test.mjs.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "gguf/writer.h"
+#include "kernels/dispatch.h"
 #include "model/model.h"
 #include "model/synth.h"
 #include "runtime/context.h"
@@ -26,7 +29,7 @@ std::vector<uint8_t> vocab_bytes() {
     return w.write_buffer();
 }
 
-std::shared_ptr<const model::Model> make_model(const std::string& arch, GgmlType type, bool tied = false) {
+std::vector<uint8_t> model_bytes(const std::string& arch, GgmlType type, bool tied = false) {
     const auto vocab = vocab_bytes();
     const gguf::File vf = gguf::File::parse(borrow_bytes(vocab));
     model::SynthOptions o;
@@ -34,8 +37,11 @@ std::shared_ptr<const model::Model> make_model(const std::string& arch, GgmlType
     o.dim = 256, o.n_layers = 2, o.n_heads = 4, o.n_kv_heads = 2, o.ffn = 512, o.n_ctx = 64;
     o.type = type;
     o.tied_output = tied;
-    auto bytes = model::synthesize(vf, o).write_buffer();
-    return model::Model::from_file(gguf::File::parse(own_bytes(std::move(bytes))));
+    return model::synthesize(vf, o).write_buffer();
+}
+
+std::shared_ptr<const model::Model> make_model(const std::string& arch, GgmlType type, bool tied = false) {
+    return model::Model::from_file(gguf::File::parse(own_bytes(model_bytes(arch, type, tied))));
 }
 
 const std::vector<int32_t> kPrompt = {1, 17, 250, 3, 99, 42, 42, 7, 123, 5};
@@ -104,6 +110,40 @@ TEST(Forward, EveryComputableTypeRuns) {
         const auto l = last_logits(ctx, kPrompt);
         for (float x : l) ASSERT_TRUE(std::isfinite(x));
     }
+}
+
+// Weights repacked in the model's own memory (Model::pack_in_place: SIMD128 Q4_0, Q8_0) give the same
+// logits, bit for bit, as the file's layout (borrowed bytes are never repacked), for a prompt and for
+// decoding, with the output matrix separate or tied to the embedding (which stays as it is).
+TEST(Forward, PackingInPlaceKeepsTheLogits) {
+    for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_0})
+        for (bool tied : {false, true}) {
+            SCOPED_TRACE(std::string(type_traits(type).name) + (tied ? " tied" : " separate output"));
+            const std::vector<uint8_t> bytes = model_bytes("llama", type, tied);
+            const auto plain = model::Model::from_file(gguf::File::parse(borrow_bytes(bytes)));
+            auto owned = std::const_pointer_cast<model::Model>(
+                model::Model::from_file(gguf::File::parse(own_bytes(bytes))));
+            owned->pack_in_place();
+            const std::shared_ptr<const model::Model> packed = owned;
+            const kernels::MatmulKernel& k = kernels::matmul_kernel(type);
+            if (k.repack_in_place) {
+                EXPECT_GT(packed->packed_in_place_bytes(), 0u);
+                EXPECT_EQ(packed->weights().layers[0].w_up.packed, packed->weights().layers[0].w_up.data);
+                EXPECT_EQ(packed->weights().output.packed == packed->weights().output.data, !tied);
+            } else {
+                EXPECT_EQ(packed->packed_in_place_bytes(), 0u);
+            }
+            owned->pack_in_place();  // a second call changes nothing
+            EXPECT_EQ(plain->packed_in_place_bytes(), 0u);
+            runtime::ContextOptions opts;
+            opts.threads = 2;
+            runtime::Context a(plain, opts), b(packed, opts);
+            expect_close(last_logits(a, kPrompt), last_logits(b, kPrompt), 0.0f);
+            for (int32_t id : {5, 77, 250}) {
+                const std::span<const int32_t> one(&id, 1);
+                expect_close(last_logits(a, one), last_logits(b, one), 0.0f);
+            }
+        }
 }
 
 TEST(Forward, TruncateAndClearReuseTheCache) {

@@ -1,6 +1,7 @@
 // A model loaded from several allocations (what WebAssembly does for files over 2 GB): plan_chunks
 // cuts where no tensor straddles, asks for more header bytes when it needs them, and a model parsed
-// from the chunks has the same tensors as one parsed from the whole file; a straddling cut is refused.
+// from the chunks has the same tensors as one parsed from the whole file; a straddling cut is refused;
+// the bytes a source owns are writable (in place repacking), borrowed ones not.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -110,6 +111,26 @@ TEST(GgufChunks, StraddlingCutIsRefused) {
     const auto& t = whole.tensors().back();
     const uint64_t mid = whole.data_offset() + t.offset + t.n_bytes / 2;
     EXPECT_THROW(File::parse(chunked_bytes(cut(bytes, {mid, bytes.size()}))), Error);
+}
+
+// ByteSource::writable (what Model::pack_in_place rewrites): inside one owned buffer or chunk, the same
+// address; across two chunks, outside, or in borrowed bytes, none.
+TEST(GgufChunks, WritableWhereTheSourceOwnsTheBytes) {
+    std::vector<uint8_t> bytes(100, 7);
+    const auto borrowed = borrow_bytes(bytes);
+    EXPECT_EQ(borrowed->writable(bytes.data(), 10), nullptr);
+    const auto owned = own_bytes(bytes);
+    const uint8_t* o = owned->bytes().data();
+    EXPECT_EQ(owned->writable(o + 10, 90), o + 10);
+    EXPECT_EQ(owned->writable(o + 10, 91), nullptr);
+    EXPECT_EQ(owned->writable(bytes.data(), 1), nullptr);
+    const auto chunked = chunked_bytes(cut(bytes, {40, 100}));
+    const uint8_t* c0 = chunked->range(0, 40).data();
+    const uint8_t* c1 = chunked->range(40, 60).data();
+    EXPECT_EQ(chunked->writable(c0, 40), c0);
+    EXPECT_EQ(chunked->writable(c1 + 5, 55), c1 + 5);
+    EXPECT_EQ(chunked->writable(c0 + 30, 20), nullptr);  // past the end of chunk 0
+    EXPECT_EQ(chunked->writable(c1, 61), nullptr);
 }
 
 TEST(GgufChunks, CApiLoadsFromChunks) {

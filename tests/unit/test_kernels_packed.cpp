@@ -1,7 +1,8 @@
 // Weights repacked at load (kernels::MatmulKernel::repack, Model::pack_for_cpu): for every variant and
 // type with a packed layout, the packed tile against the scalar reference dot product, bit for bit (the
-// packed kernels keep the reference's integer block sums and float order; Q4_K within float rounding), for 16..48 rows, row lengths
-// from one block to many, 1..9 tokens with padded strides; shapes the layout does not take are refused.
+// packed kernels keep the reference's integer block sums and float order; Q4_K within float rounding),
+// for 16..48 rows, row lengths from one block to many, 1..9 tokens with padded strides; shapes the layout
+// does not take are refused; a layout made in place (out == w) is the same as one made into a copy.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -49,18 +50,27 @@ TEST(PackedKernels, MatchReference) {
                                      std::to_string(rows) + " cols " + std::to_string(cols) + " tokens " +
                                      std::to_string(tokens));
                         const size_t rb = static_cast<size_t>(row_bytes(type_traits(type), cols));
-                        const auto w = quantize_rows(type, random_floats(rows * cols, static_cast<uint32_t>(11 + rows + cols)), rows, cols);
+                        const auto w = quantize_rows(
+                            type, random_floats(rows * cols, static_cast<uint32_t>(11 + rows + cols)), rows,
+                            cols);
                         const size_t ab = static_cast<size_t>(row_bytes(type_traits(act), cols));
                         const size_t a_stride = ab + 64;  // padded
                         const auto x = random_floats(tokens * cols, static_cast<uint32_t>(5 + tokens));
                         std::vector<uint8_t> a(tokens * a_stride);
                         for (size_t t = 0; t < tokens; ++t)
-                            quant::quant_format(act).quantize_row(x.data() + t * cols, a.data() + t * a_stride, cols);
+                            quant::quant_format(act).quantize_row(x.data() + t * cols,
+                                                                  a.data() + t * a_stride, cols);
                         std::vector<uint8_t> packed(rows * rb);
                         ASSERT_TRUE(k->repack(w.data(), rb, rows, cols, packed.data()));
+                        if (k->repack_in_place) {  // the same bytes when made in the rows' own memory
+                            std::vector<uint8_t> in_place = w;
+                            ASSERT_TRUE(k->repack(in_place.data(), rb, rows, cols, in_place.data()));
+                            ASSERT_EQ(in_place, packed);
+                        }
                         const size_t y_stride = rows + 3;
                         std::vector<float> y(tokens * y_stride, -1.0f);
-                        k->packed_tile(cols, packed.data(), rb, rows, a.data(), a_stride, tokens, y.data(), y_stride);
+                        k->packed_tile(cols, packed.data(), rb, rows, a.data(), a_stride, tokens, y.data(),
+                                       y_stride);
                         // Exact for the 32-element formats; the K-quants within float reordering error of
                         // sum_i |w_i a_i| (as tests/unit/test_kernels_simd.cpp).
                         const bool exact = type != GgmlType::Q4_K;
@@ -76,7 +86,8 @@ TEST(PackedKernels, MatchReference) {
                                 quant::quant_format(type).dequantize_row(w.data() + r * rb, wf.data(), cols);
                                 double mag = 0;
                                 for (size_t i = 0; i < cols; ++i) mag += std::fabs(wf[i] * af[i]);
-                                ASSERT_NEAR(y[t * y_stride + r], ref, 1e-5 * mag) << "row " << r << " token " << t;
+                                ASSERT_NEAR(y[t * y_stride + r], ref, 1e-5 * mag)
+                                    << "row " << r << " token " << t;
                             }
                         }
                         ++checked;

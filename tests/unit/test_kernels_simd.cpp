@@ -307,25 +307,29 @@ TEST(KernelsSimd, DotProductsMatchTheReference) {
     }
 }
 
-// Long rows (a TinyLlama-sized 5632) against the reference, one tile of many tokens.
+// Long rows (a TinyLlama-sized 5632, and 33024, past what some tiles keep per-block scales for) against
+// the reference, one tile of many tokens.
 TEST(KernelsSimd, LongRowsMatchTheReference) {
     const auto isas = simd_isas();
     if (isas.empty()) GTEST_SKIP() << "no SIMD variant runs here";
-    for (GgmlType t : kWeightTypes) {
-        SCOPED_TRACE(name_of(t));
-        const Case c = make_case(t, 5632, 18, 5, 0, 0, 77);
-        for (const std::string& isa : isas) {
-            SCOPED_TRACE(isa);
-            const MatmulKernel* k = kernels::find_matmul_kernel(t, isa);
-            if (k == nullptr) continue;
-            std::vector<float> y(c.rows * c.tokens);
-            k->tile(c.n, c.w.data(), c.w_bytes(), c.rows, c.a.data(), c.a_bytes(), c.tokens, y.data(),
-                    c.rows);
-            for (size_t i = 0; i < y.size(); ++i) ASSERT_EQ(mismatch(c, y[i], i / c.rows, i % c.rows), "");
-            k->matvec(c.n, c.w.data(), c.w_bytes(), c.rows, c.a.data(), c.a_bytes(), 1, y.data(), c.rows);
-            for (size_t r = 0; r < c.rows; ++r) ASSERT_EQ(mismatch(c, y[r], 0, r), "") << "matvec";
+    for (GgmlType t : kWeightTypes)
+        for (size_t n : {size_t{5632}, size_t{33024}}) {
+            if (n % type_traits(t).block_size != 0) continue;
+            SCOPED_TRACE(name_of(t) + " n=" + std::to_string(n));
+            const Case c = make_case(t, n, 18, 5, 0, 0, 77);
+            for (const std::string& isa : isas) {
+                SCOPED_TRACE(isa);
+                const MatmulKernel* k = kernels::find_matmul_kernel(t, isa);
+                if (k == nullptr) continue;
+                std::vector<float> y(c.rows * c.tokens);
+                k->tile(c.n, c.w.data(), c.w_bytes(), c.rows, c.a.data(), c.a_bytes(), c.tokens, y.data(),
+                        c.rows);
+                for (size_t i = 0; i < y.size(); ++i)
+                    ASSERT_EQ(mismatch(c, y[i], i / c.rows, i % c.rows), "");
+                k->matvec(c.n, c.w.data(), c.w_bytes(), c.rows, c.a.data(), c.a_bytes(), 1, y.data(), c.rows);
+                for (size_t r = 0; r < c.rows; ++r) ASSERT_EQ(mismatch(c, y[r], 0, r), "") << "matvec";
+            }
         }
-    }
 }
 
 // --- Activation quantizers ----------------------------------------------------------------------------

@@ -346,6 +346,10 @@ async function loadModel(id, msg) {
     createContext(msg);
     const info = { ...modelInfo(size), chunks: n };
     await startGpu(msg.backend || 'cpu', pieces, info, msg.kvType);
+    // The CPU runs the model: Q4_0 and Q8_0 weights are rewritten in the chunks into the SIMD128
+    // kernels' own layout (same bytes, faster decode). Not when the GPU took them: it uploaded from these
+    // bytes, and a fallback to the CPU later reads them as they were.
+    if (!gpu) status('chord_model_pack_in_place', M._chord_model_pack_in_place(model));
     return { ...info, backend: gpu ? 'webgpu' : 'cpu', backendReason: gpuReason, gpuAdapter: gpu ? gpu.info.adapter : undefined };
   } finally {
     for (const c of chunks) M._free(c.ptr);
