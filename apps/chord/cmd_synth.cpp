@@ -36,8 +36,10 @@ model::Llama3RopeScaling parse_llama3(const std::string& text) {
         numbers = numbers && !item.empty() && *end == '\0' && std::isfinite(v.back());
     }
     if (!numbers || v.size() != 4 || v[3] < 1 || v[3] != std::floor(v[3]) || v[3] > 1e9)
-        throw Error(ErrorCode::InvalidArgument, "--rope-llama3 wants FACTOR,LOW_FREQ_FACTOR,HIGH_FREQ_FACTOR,"
-                                                "ORIGINAL_CTX (e.g. 8,1,4,8192), not '" + text + "'");
+        throw Error(ErrorCode::InvalidArgument,
+                    "--rope-llama3 wants FACTOR,LOW_FREQ_FACTOR,HIGH_FREQ_FACTOR,"
+                    "ORIGINAL_CTX (e.g. 8,1,4,8192), not '" +
+                        text + "'");
     model::Llama3RopeScaling r;
     r.factor = static_cast<float>(v[0]);
     r.low_freq_factor = static_cast<float>(v[1]);
@@ -78,9 +80,10 @@ void register_synth(CLI::App& app) {
     cmd->add_option("--rope-base", o->synth.rope_base, "RoPE frequency base")->capture_default_str();
     cmd->add_option("--rope-scaling-linear", o->synth.rope_scaling_linear,
                     "Linear RoPE scaling: positions divided by FACTOR (rope.scaling.type = linear)");
-    cmd->add_option("--rope-llama3", o->rope_llama3,
-                    "Llama 3 RoPE scaling FACTOR,LOW_FREQ_FACTOR,HIGH_FREQ_FACTOR,ORIGINAL_CTX (e.g. 8,1,4,8192), "
-                    "written as rope_freqs.weight (llama only)");
+    cmd->add_option(
+        "--rope-llama3", o->rope_llama3,
+        "Llama 3 RoPE scaling FACTOR,LOW_FREQ_FACTOR,HIGH_FREQ_FACTOR,ORIGINAL_CTX (e.g. 8,1,4,8192), "
+        "written as rope_freqs.weight (llama only)");
     cmd->add_option("--rms-eps", o->synth.rms_eps, "RMSNorm epsilon")->capture_default_str();
     cmd->add_flag("--tied", o->synth.tied_output, "No output.weight: reuse the token embedding");
     cmd->add_option("--type", o->type, "Type of the 2-D weights: f32, f16, bf16")->capture_default_str();

@@ -57,7 +57,8 @@ HParams read_hparams(const gguf::File& f) {
         const std::string key = f.find(a + ".rope.scaling.factor") != nullptr ? a + ".rope.scaling.factor"
                                                                               : a + ".rope.scale_linear";
         const float factor = f.get_f32_or(key, 0.0f);
-        if (!(factor >= 0.0f) || std::isinf(factor)) throw Error(ErrorCode::Format, key + " must be positive");
+        if (!(factor >= 0.0f) || std::isinf(factor))
+            throw Error(ErrorCode::Format, key + " must be positive");
         h.rope_freq_scale = factor == 0.0f ? 1.0f : 1.0f / factor;
     } else if (scaling != "none") {
         throw Error(ErrorCode::Unsupported, "RoPE scaling '" + scaling + "' is not supported (none, linear)");

@@ -40,7 +40,8 @@ SupportReport check_support(const gguf::File& file) {
     }
     if (arch != nullptr && arch->is_string()) {
         const gguf::Value* scaling = file.find(arch->str() + ".rope.scaling.type");
-        if (scaling != nullptr && scaling->is_string() && scaling->str() != "none" && scaling->str() != "linear")
+        if (scaling != nullptr && scaling->is_string() && scaling->str() != "none" &&
+            scaling->str() != "linear")
             r.problems.push_back("RoPE scaling '" + scaling->str() + "' is not supported (none, linear)");
     }
     const gguf::Value* tok = file.find("tokenizer.ggml.model");

@@ -45,8 +45,8 @@ struct SynthOptions {
     uint32_t ffn = 768;     // feed-forward length
     uint32_t n_ctx = 2048;  // context length the model claims
     float rope_base = 10000.0f;
-    float rope_scaling_linear = 0.0f;                // > 0: rope.scaling.type "linear" with this factor
-    std::optional<Llama3RopeScaling> rope_llama3;    // llama only: rope_freqs.weight from these parameters
+    float rope_scaling_linear = 0.0f;              // > 0: rope.scaling.type "linear" with this factor
+    std::optional<Llama3RopeScaling> rope_llama3;  // llama only: rope_freqs.weight from these parameters
     float rms_eps = 1e-5f;
     bool tied_output = false;       // no output.weight: the token embedding doubles as the output projection
     GgmlType type = GgmlType::F32;  // type of the 2-D weights; norms and biases stay F32

@@ -144,7 +144,9 @@ TEST(Forward, RopeScalingKeys) {
         if (type != nullptr) w.set("llama.rope.scaling.type", gguf::Value::string(type));
         if (factor != 0.0f) w.set("llama.rope.scaling.factor", gguf::Value::scalar<float>(factor));
         auto bytes = w.write_buffer();
-        return model::Model::from_file(gguf::File::parse(own_bytes(std::move(bytes))))->hparams().rope_freq_scale;
+        return model::Model::from_file(gguf::File::parse(own_bytes(std::move(bytes))))
+            ->hparams()
+            .rope_freq_scale;
     };
     EXPECT_EQ(freq_scale(nullptr, 0.0f), 1.0f);
     EXPECT_EQ(freq_scale(nullptr, 4.0f), 0.25f);
