@@ -30,7 +30,7 @@ class Backend {
     virtual void matmul(const model::Matrix& w, const float* x, int64_t n_tokens, float* y) = 0;
     // out (n, table.cols) = rows `ids` of `table`, converted to F32.
     virtual void get_rows(const model::Matrix& table, const int32_t* ids, int64_t n, float* out) = 0;
-    // y (n_tokens, dim) = x / rms(x) * weight, per row.
+    // y (n_tokens, dim) = x / rms(x) * weight, per row; y may be x.
     virtual void rmsnorm(const float* x, const float* weight, int64_t n_tokens, int64_t dim, float eps,
                          float* y) = 0;
     // Rotates x (n_tokens, n_heads, head_dim) in place by each token's position.

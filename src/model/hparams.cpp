@@ -1,6 +1,8 @@
 // Reading Llama-family hyper-parameters from GGUF metadata (see hparams.h).
 #include "model/hparams.h"
 
+#include <cmath>
+
 #include "core/error.h"
 #include "model/support.h"
 
@@ -47,11 +49,17 @@ HParams read_hparams(const gguf::File& f) {
                                            std::to_string(h.n_rot) + " are not usable");
     h.rope_style = rope_style_of(a);
 
-    const std::string scaling = f.get_string_or(a + ".rope.scaling.type", "none");
+    // llama.cpp reads a missing scaling type as "linear" and a missing or zero factor as 1 (no scaling),
+    // so a factor alone scales; "none" ignores the factor. Llama 3's scaling needs no key: its frequency
+    // divisors come as the tensor rope_freqs.weight (see model.cpp).
+    const std::string scaling = f.get_string_or(a + ".rope.scaling.type", "linear");
     if (scaling == "linear") {
-        const float factor = f.get_f32(a + ".rope.scaling.factor");
-        if (!(factor > 0.0f)) throw Error(ErrorCode::Format, a + ".rope.scaling.factor must be positive");
-        h.rope_freq_scale = 1.0f / factor;
+        const std::string key = f.find(a + ".rope.scaling.factor") != nullptr ? a + ".rope.scaling.factor"
+                                                                              : a + ".rope.scale_linear";
+        const float factor = f.get_f32_or(key, 0.0f);
+        if (!(factor >= 0.0f) || std::isinf(factor))
+            throw Error(ErrorCode::Format, key + " must be positive");
+        h.rope_freq_scale = factor == 0.0f ? 1.0f : 1.0f / factor;
     } else if (scaling != "none") {
         throw Error(ErrorCode::Unsupported, "RoPE scaling '" + scaling + "' is not supported (none, linear)");
     }

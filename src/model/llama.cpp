@@ -35,10 +35,12 @@ void attention_block(const Model& m, backend::Backend& be, KvCache& kv, ForwardS
     be.matmul(w.wq, s.xb.data(), n, s.q.data());                               // q (n, hq)
     be.matmul(w.wk, s.xb.data(), n, s.k.data());                               // k (n, hkv)
     be.matmul(w.wv, s.xb.data(), n, s.v.data());                               // v (n, hkv)
-    if (!w.bq.empty()) {
-        be.add_bias(s.q.data(), w.bq.data(), n, hq);
-        be.add_bias(s.k.data(), w.bk.data(), n, hkv);
-        be.add_bias(s.v.data(), w.bv.data(), n, hkv);
+    if (!w.bq.empty()) be.add_bias(s.q.data(), w.bq.data(), n, hq);
+    if (!w.bk.empty()) be.add_bias(s.k.data(), w.bk.data(), n, hkv);
+    if (!w.bv.empty()) be.add_bias(s.v.data(), w.bv.data(), n, hkv);
+    if (!w.q_norm.empty()) {  // qwen3: every head normed on its own, before RoPE
+        be.rmsnorm(s.q.data(), w.q_norm.data(), n * h.n_heads, h.head_dim, h.rms_eps, s.q.data());
+        be.rmsnorm(s.k.data(), w.k_norm.data(), n * h.n_kv_heads, h.head_dim, h.rms_eps, s.k.data());
     }
 
     backend::RopeParams rope;

@@ -1,5 +1,6 @@
-// The Llama-family forward pass (llama, qwen2): tokens in, logits out, reading top to bottom like
-// llama2.c — embed, then per layer RMSNorm, q/k/v, RoPE, attention over the KV cache, output
+// The Llama-family forward pass (llama, qwen2, qwen3): tokens in, logits out, reading top to bottom
+// like llama2.c — embed, then per layer RMSNorm, q/k/v (+ biases for qwen2, per-head q/k RMSNorm for
+// qwen3), RoPE, attention over the KV cache, output
 // projection, residual, RMSNorm, SwiGLU feed-forward, residual; final norm and the vocabulary
 // projection. Prompts go through as one batch (matrix-matrix products), generation one token at a time.
 #pragma once

@@ -109,6 +109,10 @@ std::shared_ptr<const Model> Model::from_file(gguf::File file) {
         L.bq = bind.optional_vector(p + "attn_q.bias", q_dim);
         L.bk = bind.optional_vector(p + "attn_k.bias", kv_dim);
         L.bv = bind.optional_vector(p + "attn_v.bias", kv_dim);
+        if (h.arch == "qwen3") {
+            L.q_norm = bind.vector(p + "attn_q_norm.weight", h.head_dim);
+            L.k_norm = bind.vector(p + "attn_k_norm.weight", h.head_dim);
+        }
         L.wo = bind.matrix(p + "attn_output.weight", dim, q_dim);
         L.ffn_norm = bind.vector(p + "ffn_norm.weight", dim);
         L.w_gate = bind.matrix(p + "ffn_gate.weight", ffn, dim);

@@ -37,6 +37,8 @@ struct LayerWeights {
     std::vector<float> bq;         // (q_dim), empty when the model has no q/k/v biases
     std::vector<float> bk;         // (kv_dim)
     std::vector<float> bv;         // (kv_dim)
+    std::vector<float> q_norm;     // (head_dim) RMSNorm weight of each q head before RoPE (qwen3), or empty
+    std::vector<float> k_norm;     // (head_dim) the same for each k head
     Matrix wo;                     // (dim, q_dim)
     std::vector<float> ffn_norm;   // (dim)
     Matrix w_gate;                 // (ffn, dim)

@@ -20,7 +20,7 @@ std::string join(const std::vector<std::string>& list) {
 }  // namespace
 
 const std::vector<std::string>& supported_architectures() {
-    static const std::vector<std::string> archs = {"llama", "qwen2"};
+    static const std::vector<std::string> archs = {"llama", "qwen2", "qwen3"};
     return archs;
 }
 
@@ -37,6 +37,12 @@ SupportReport check_support(const gguf::File& file) {
     } else if (!contains(supported_architectures(), arch->str())) {
         r.problems.push_back("architecture '" + arch->str() +
                              "' is not supported (supported: " + join(supported_architectures()) + ")");
+    }
+    if (arch != nullptr && arch->is_string()) {
+        const gguf::Value* scaling = file.find(arch->str() + ".rope.scaling.type");
+        if (scaling != nullptr && scaling->is_string() && scaling->str() != "none" &&
+            scaling->str() != "linear")
+            r.problems.push_back("RoPE scaling '" + scaling->str() + "' is not supported (none, linear)");
     }
     const gguf::Value* tok = file.find("tokenizer.ggml.model");
     if (tok == nullptr || !tok->is_string()) {

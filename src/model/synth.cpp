@@ -2,6 +2,7 @@
 #include "model/synth.h"
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "core/error.h"
@@ -92,25 +93,62 @@ void encode(const std::vector<float>& values, GgmlType type, std::span<uint8_t> 
     quant::quant_format(type).quantize_row(values.data(), out.data(), values.size());
 }
 
+uint32_t head_dim_of(const SynthOptions& o) {
+    return o.head_dim != 0 ? o.head_dim : o.dim / o.n_heads;
+}
+
 void check_options(const SynthOptions& o, uint64_t n_vocab) {
     auto bad = [](const std::string& what) { throw Error(ErrorCode::InvalidArgument, "synth: " + what); };
-    if (!synth_supports_arch(o.arch)) bad("unknown architecture '" + o.arch + "' (llama, qwen2)");
+    if (!synth_supports_arch(o.arch)) bad("unknown architecture '" + o.arch + "' (llama, qwen2, qwen3)");
     if (o.dim == 0 || o.n_layers == 0 || o.n_heads == 0 || o.n_kv_heads == 0 || o.ffn == 0 || o.n_ctx == 0)
         bad("every dimension must be positive");
-    if (o.dim % o.n_heads != 0) bad("dim must be a multiple of the head count");
-    if ((o.dim / o.n_heads) % 2 != 0) bad("the head size must be even (RoPE rotates pairs)");
+    if (o.head_dim == 0 && o.dim % o.n_heads != 0)
+        bad("dim must be a multiple of the head count (or give the head size)");
+    if (head_dim_of(o) % 2 != 0) bad("the head size must be even (RoPE rotates pairs)");
     if (o.n_heads % o.n_kv_heads != 0) bad("the head count must be a multiple of the kv head count");
     if (n_vocab == 0) bad("the vocabulary file has no tokens");
     const uint32_t block = type_traits(o.type).block_size;
-    if (o.dim % block != 0 || o.ffn % block != 0)
-        bad("dim and ffn must be multiples of " + std::to_string(block) + " for " +
+    if (o.dim % block != 0 || o.ffn % block != 0 || (o.n_heads * head_dim_of(o)) % block != 0)
+        bad("dim, ffn and heads x head size must be multiples of " + std::to_string(block) + " for " +
             std::string(type_traits(o.type).name));
+    if (!(o.rope_scaling_linear >= 0.0f) || std::isinf(o.rope_scaling_linear))
+        bad("the linear RoPE scaling factor must be positive");
+    if (o.rope_llama3) {
+        const Llama3RopeScaling& r = *o.rope_llama3;
+        // llama.cpp reads rope_freqs.weight for llama only; other architectures would refuse the file.
+        if (o.arch != "llama") bad("Llama 3 RoPE scaling (rope_freqs.weight) is for the llama architecture");
+        if (!(r.factor > 0.0f) || !(r.low_freq_factor > 0.0f) || !(r.high_freq_factor > r.low_freq_factor) ||
+            r.original_ctx == 0)
+            bad("Llama 3 RoPE scaling needs factor > 0, 0 < low_freq_factor < high_freq_factor and an "
+                "original context > 0");
+    }
 }
 
 }  // namespace
 
 bool synth_supports_arch(const std::string& arch) {
-    return arch == "llama" || arch == "qwen2";
+    return arch == "llama" || arch == "qwen2" || arch == "qwen3";
+}
+
+std::vector<float> llama3_rope_factors(uint32_t n_rot, float rope_base, const Llama3RopeScaling& r) {
+    constexpr double kPi = 3.14159265358979323846;
+    const double ctx = r.original_ctx, low = r.low_freq_factor, high = r.high_freq_factor;
+    const double shortest_slowed = ctx / low;  // wavelengths above this are slowed by the whole factor
+    const double longest_kept = ctx / high;    // wavelengths below this keep their frequency
+    std::vector<float> divisors(n_rot / 2);
+    for (uint32_t i = 0; i < divisors.size(); ++i) {
+        const double frequency = std::pow(static_cast<double>(rope_base), -2.0 * i / n_rot);
+        const double wavelength = 2.0 * kPi / frequency;
+        double divisor = r.factor;
+        if (wavelength < longest_kept) {
+            divisor = 1.0;
+        } else if (wavelength <= shortest_slowed) {
+            const double s = (ctx / wavelength - low) / (high - low);
+            divisor = 1.0 / ((1.0 - s) / r.factor + s);
+        }
+        divisors[i] = static_cast<float>(divisor);
+    }
+    return divisors;
 }
 
 gguf::Writer synthesize(const gguf::File& vocab, const SynthOptions& o) {
@@ -119,7 +157,7 @@ gguf::Writer synthesize(const gguf::File& vocab, const SynthOptions& o) {
         throw Error(ErrorCode::Format, vocab.origin() + ": tokenizer.ggml.tokens is not an array of strings");
     const uint64_t n_vocab = tokens.size();
     check_options(o, n_vocab);
-    const uint32_t head_dim = o.dim / o.n_heads;
+    const uint32_t head_dim = head_dim_of(o);
     const uint32_t q_dim = o.n_heads * head_dim;
     const uint32_t kv_dim = o.n_kv_heads * head_dim;
     const std::string& a = o.arch;
@@ -135,8 +173,16 @@ gguf::Writer synthesize(const gguf::File& vocab, const SynthOptions& o) {
     w.set(a + ".feed_forward_length", gguf::Value::scalar<uint32_t>(o.ffn));
     w.set(a + ".attention.head_count", gguf::Value::scalar<uint32_t>(o.n_heads));
     w.set(a + ".attention.head_count_kv", gguf::Value::scalar<uint32_t>(o.n_kv_heads));
+    if (o.head_dim != 0) {
+        w.set(a + ".attention.key_length", gguf::Value::scalar<uint32_t>(head_dim));
+        w.set(a + ".attention.value_length", gguf::Value::scalar<uint32_t>(head_dim));
+    }
     w.set(a + ".rope.dimension_count", gguf::Value::scalar<uint32_t>(head_dim));
     w.set(a + ".rope.freq_base", gguf::Value::scalar<float>(o.rope_base));
+    if (o.rope_scaling_linear > 0.0f) {
+        w.set(a + ".rope.scaling.type", gguf::Value::string("linear"));
+        w.set(a + ".rope.scaling.factor", gguf::Value::scalar<float>(o.rope_scaling_linear));
+    }
     w.set(a + ".attention.layer_norm_rms_epsilon", gguf::Value::scalar<float>(o.rms_eps));
     for (const auto& kv : vocab.metadata())
         if (kv.key.rfind("tokenizer.", 0) == 0) w.set(kv.key, kv.value);
@@ -158,6 +204,13 @@ gguf::Writer synthesize(const gguf::File& vocab, const SynthOptions& o) {
     constexpr GgmlType f32 = GgmlType::F32;
 
     add("token_embd.weight", {o.dim, n_vocab}, wt, 0.0f, 1.0f);  // (vocab, dim)
+    if (o.rope_llama3) {
+        // As llama.cpp's converter writes Llama 3.1: the divisors as one F32 tensor, no scaling keys.
+        const std::vector<float> divisors = llama3_rope_factors(head_dim, o.rope_base, *o.rope_llama3);
+        w.add_tensor("rope_freqs.weight", {divisors.size()}, f32, [divisors](std::span<uint8_t> out) {
+            std::memcpy(out.data(), divisors.data(), divisors.size() * sizeof(float));
+        });  // (head_dim / 2)
+    }
     for (uint32_t l = 0; l < o.n_layers; ++l) {
         const std::string p = "blk." + std::to_string(l) + ".";
         add(p + "attn_norm.weight", {o.dim}, f32, 1.0f, 0.1f);              // (dim)
@@ -168,6 +221,10 @@ gguf::Writer synthesize(const gguf::File& vocab, const SynthOptions& o) {
             add(p + "attn_q.bias", {q_dim}, f32, 0.0f, 0.1f);
             add(p + "attn_k.bias", {kv_dim}, f32, 0.0f, 0.1f);
             add(p + "attn_v.bias", {kv_dim}, f32, 0.0f, 0.1f);
+        }
+        if (a == "qwen3") {
+            add(p + "attn_q_norm.weight", {head_dim}, f32, 1.0f, 0.1f);  // (head_dim)
+            add(p + "attn_k_norm.weight", {head_dim}, f32, 1.0f, 0.1f);  // (head_dim)
         }
         add(p + "attn_output.weight", {q_dim, o.dim}, wt, 0.0f,
             1.0f / std::sqrt(static_cast<float>(q_dim)));              // (dim, q_dim)

@@ -1,13 +1,14 @@
-// The forward pass against llama.cpp: for each supported architecture with a SentencePiece and a BPE
-// vocabulary, F32 and F16 `chord synth` models give, at every position of the prompt and of llama.cpp's
-// 64-token greedy continuation, the same argmax (so the same greedy continuation) and top-10
-// log-probabilities within 1e-3 for F32 models, both sides with an F32 KV cache. F16 models round the
-// activations to F16 before every matrix product (both sides), so a last-bit difference upstream (ggml's
-// vectorized exp in SiLU, its summation order) sometimes flips a rounding: their bound is 2e-2 (measured
-// up to ~1e-2), with the same greedy continuation. With the default F16 cache llama.cpp also
-// rounds q and the softmax weights to F16, which turns ulp-level differences (its vectorized exp, its
-// summation order) into log-probability differences of up to ~1.5e-2 (measured): there the test asks
-// for the same argmax wherever llama.cpp's top-2 margin exceeds 0.05 and reports the largest difference.
+// The forward pass against llama.cpp: for each supported architecture (llama, qwen2, qwen3) with a
+// SentencePiece and a BPE vocabulary, F32 and F16 `chord synth` models give, at every position of the
+// prompt and of llama.cpp's 64-token greedy continuation, the same argmax (so the same greedy
+// continuation) and top-10 log-probabilities within 1e-3 for F32 models, both sides with an F32 KV cache.
+// F16 models round the activations to F16 before every matrix product (both sides), so a last-bit
+// difference upstream (ggml's vectorized exp in SiLU, its summation order) sometimes flips a rounding:
+// their bound is 2e-2 (measured up to ~1e-2), with the same greedy continuation. With the default F16
+// cache llama.cpp also rounds q and the softmax weights to F16, which turns ulp-level differences (its
+// vectorized exp, its summation order) into log-probability differences of up to ~1.5e-2 (measured): there
+// the test asks for the same argmax wherever llama.cpp's top-2 margin exceeds 0.05 and reports the largest
+// difference.
 //   CHORD_BIN=build/release/apps/chord/chord node --test tests/oracle/engine_parity.test.mjs
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -52,14 +53,17 @@ function compare(mine, theirs, ids, promptLength, minMargin) {
 const PROMPT = "Once upon a time, in a land far away, there lived a";
 const TOLERANCE = { f32: 1e-3, f16: 2e-2 };
 
-for (const arch of ["llama", "qwen2"]) {
+// qwen3 with heads wider than dim / heads (q is 4 x 48 = 192 wide, dim 128), as Qwen3 0.6B has.
+const ARCH_FLAGS = { llama: [], qwen2: [], qwen3: ["--head-dim", "48"] };
+
+for (const arch of ["llama", "qwen2", "qwen3"]) {
   for (const vocab of ["llama-spm", "llama-bpe"]) {
     for (const type of ["f32", "f16"]) {
       test(`${arch} ${vocab} ${type}: same greedy continuation and top-10 log-probabilities`, { skip: missing }, () => {
         const model = path.join(tmp, `${arch}-${vocab}-${type}.gguf`);
         execFileSync(chord, ["synth", "--arch", arch, "--vocab", path.join(vocabDir, `ggml-vocab-${vocab}.gguf`),
           "-o", model, "--type", type, "--dim", "128", "--layers", "3", "--heads", "4", "--kv-heads", "2",
-          "--ffn", "320", "--seed", "7"]);
+          "--ffn", "320", "--seed", "7", ...ARCH_FLAGS[arch]]);
         const prompt = ask(model, "f16", "tokenize", "--text", PROMPT).ids;
         const worst = {};
         for (const kv of ["f32", "f16"]) {

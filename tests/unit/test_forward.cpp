@@ -59,7 +59,7 @@ void expect_close(const std::vector<float>& a, const std::vector<float>& b, floa
 }
 
 TEST(Forward, BatchedAndTokenByTokenAgree) {
-    for (const char* arch : {"llama", "qwen2"}) {
+    for (const char* arch : {"llama", "qwen2", "qwen3"}) {
         SCOPED_TRACE(arch);
         auto m = make_model(arch, GgmlType::F32);
         runtime::ContextOptions opts;
@@ -171,6 +171,30 @@ TEST(Forward, RefusesBadInput) {
     EXPECT_THROW(ctx.eval(negative), Error);
     EXPECT_THROW(ctx.eval({}), Error);
     EXPECT_EQ(ctx.n_past(), 0u);
+}
+
+// llama.cpp's reading of the scaling keys: a factor without a type is linear, "none" ignores the factor.
+TEST(Forward, RopeScalingKeys) {
+    const auto vocab = vocab_bytes();
+    const gguf::File vf = gguf::File::parse(borrow_bytes(vocab));
+    model::SynthOptions o;
+    o.dim = 64, o.n_layers = 1, o.n_heads = 2, o.n_kv_heads = 2, o.ffn = 64;
+    const auto freq_scale = [&](const char* type, float factor) {
+        gguf::Writer w = model::synthesize(vf, o);
+        if (type != nullptr) w.set("llama.rope.scaling.type", gguf::Value::string(type));
+        if (factor != 0.0f) w.set("llama.rope.scaling.factor", gguf::Value::scalar<float>(factor));
+        auto bytes = w.write_buffer();
+        return model::Model::from_file(gguf::File::parse(own_bytes(std::move(bytes))))
+            ->hparams()
+            .rope_freq_scale;
+    };
+    EXPECT_EQ(freq_scale(nullptr, 0.0f), 1.0f);
+    EXPECT_EQ(freq_scale(nullptr, 4.0f), 0.25f);
+    EXPECT_EQ(freq_scale("linear", 2.0f), 0.5f);
+    EXPECT_EQ(freq_scale("linear", 0.0f), 1.0f);
+    EXPECT_EQ(freq_scale("none", 4.0f), 1.0f);
+    EXPECT_THROW(freq_scale("yarn", 4.0f), Error);
+    EXPECT_THROW(freq_scale("linear", -2.0f), Error);
 }
 
 TEST(Forward, MissingTensorIsNamed) {

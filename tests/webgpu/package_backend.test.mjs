@@ -1,8 +1,9 @@
 // The npm package with backend 'webgpu' (web/src/worker.js): the forward pass on the GPU, tokenizer,
 // chat template and sampler from the wasm module. Greedy completions and a chat answer must equal the
 // CPU backend's (both with an f32 KV cache, where the two agree to ~1e-5); a backend that cannot start
-// falls back to the CPU with the reason in info.backendReason. Needs web/dist (the wasm preset) and
-// Dawn for node, which the worker imports as 'webgpu' (linked into web/node_modules here).
+// (no adapter, an architecture only the CPU runs) falls back to the CPU with the reason in
+// info.backendReason. Needs web/dist (the wasm preset) and Dawn for node, which the worker imports as
+// 'webgpu' (linked into web/node_modules here).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -63,4 +64,14 @@ test('backend webgpu generates what the CPU backend generates', { skip }, async 
     const auto = await run(model, 'auto');
     assert.equal(auto.info.backend, 'cpu');
     assert.match(auto.info.backendReason, /software/);
+});
+
+test('backend webgpu falls back to the CPU for an architecture it lacks (qwen3), saying why', { skip }, async () => {
+    const model = join(tmp, 'qwen3.gguf');
+    execFileSync(BIN, ['synth', '-o', model, '--vocab', VOCAB, '--arch', 'qwen3', '--shape', 'tiny', '--layers', '2', '--ffn', '512', '--type', 'f32'], { stdio: 'ignore' });
+    const cpu = await run(model, 'cpu');
+    const gpu = await run(model, 'webgpu');
+    assert.equal(gpu.info.backend, 'cpu');
+    assert.match(gpu.info.backendReason, /architecture 'qwen3' is not supported by the WebGPU backend/);
+    assert.equal(gpu.text, cpu.text);
 });

@@ -23,7 +23,7 @@ const FILE_TYPES = {
 };
 
 // What wasm-chord runs (README: supported architectures and block formats).
-export const SUPPORTED_ARCHITECTURES = ['llama', 'qwen2'];
+export const SUPPORTED_ARCHITECTURES = ['llama', 'qwen2', 'qwen3'];
 export const SUPPORTED_TENSOR_TYPES = [
   'F32', 'F16', 'BF16', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K',
   'Q6_K', 'IQ4_NL', 'IQ4_XS',
@@ -196,7 +196,7 @@ function summarize({ version, metadata, tensors }, fileSize) {
 // Why the engine cannot run this file, or null.
 export function unsupportedReason(h) {
   if (!SUPPORTED_ARCHITECTURES.includes(h.architecture)) {
-    return `Unsupported architecture "${h.architecture || 'none'}": wasm-chord runs ${SUPPORTED_ARCHITECTURES.join(' and ')} models (Llama 2/3, TinyLlama, Mistral, SmolLM, Qwen2).`;
+    return `Unsupported architecture "${h.architecture || 'none'}": wasm-chord runs ${SUPPORTED_ARCHITECTURES.join(', ')} models (Llama 2/3, TinyLlama, Mistral, SmolLM, Qwen2, Qwen3).`;
   }
   const bad = Object.keys(h.tensorTypes).filter((t) => !SUPPORTED_TENSOR_TYPES.includes(t));
   if (bad.length) return `Unsupported weight type ${bad.join(', ')}: wasm-chord runs ${SUPPORTED_TENSOR_TYPES.join(', ')}.`;

@@ -1,4 +1,7 @@
-// Llama-family hyper-parameters from GGUF metadata, as src/model/hparams.cpp reads them.
+// Llama-family hyper-parameters from GGUF metadata, as src/model/hparams.cpp reads them. Architectures
+// the CPU backend runs but this backend does not (qwen3: per-head q/k norms) throw WebGpuUnavailable, so
+// callers fall back to the CPU backend.
+import { WebGpuUnavailable } from './device.js';
 
 const ARCHS = ['llama', 'qwen2'];
 
@@ -9,7 +12,8 @@ export function readHParams(meta) {
     };
     const opt = (k, d) => (meta.has(k) ? meta.get(k) : d);
     const arch = get('general.architecture');
-    if (!ARCHS.includes(arch)) throw new Error(`architecture '${arch}' is not supported by the WebGPU backend`);
+    if (!ARCHS.includes(arch))
+        throw new WebGpuUnavailable(`architecture '${arch}' is not supported by the WebGPU backend (${ARCHS.join(', ')})`);
     const a = arch;
     const h = { arch };
     h.dim = get(`${a}.embedding_length`);
@@ -27,10 +31,14 @@ export function readHParams(meta) {
     if (h.headDim % 2 !== 0 || h.nRot > h.headDim || h.nRot % 2 !== 0) throw new Error('head size / rope dimensions are not usable');
     if (h.headDim > 256) throw new Error(`head size ${h.headDim} is above the WebGPU backend's 256`);
     h.neox = arch !== 'llama';
-    const scaling = opt(`${a}.rope.scaling.type`, 'none');
+    // As llama.cpp: a missing type is linear, a missing or zero factor is 1, "none" ignores the factor.
+    const scaling = opt(`${a}.rope.scaling.type`, 'linear');
     h.ropeFreqScale = 1;
-    if (scaling === 'linear') h.ropeFreqScale = 1 / get(`${a}.rope.scaling.factor`);
-    else if (scaling !== 'none') throw new Error(`RoPE scaling '${scaling}' is not supported (none, linear)`);
+    if (scaling === 'linear') {
+        const factor = opt(`${a}.rope.scaling.factor`, opt(`${a}.rope.scale_linear`, 0));
+        if (!(factor >= 0) || !Number.isFinite(factor)) throw new Error('the RoPE scaling factor must be positive');
+        if (factor !== 0) h.ropeFreqScale = 1 / factor;
+    } else if (scaling !== 'none') throw new Error(`RoPE scaling '${scaling}' is not supported (none, linear)`);
     const tokens = meta.get('tokenizer.ggml.tokens');
     h.nVocab = opt(`${a}.vocab_size`, tokens ? tokens.length : 0);
     if (!h.nVocab) throw new Error('the vocabulary size is unknown');
