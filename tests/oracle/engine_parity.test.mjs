@@ -9,6 +9,9 @@
 // vectorized exp, its summation order) into log-probability differences of up to ~1.5e-2 (measured): there
 // the test asks for the same argmax wherever llama.cpp's top-2 margin exceeds 0.05 and reports the largest
 // difference.
+// The WebAssembly build is held to the same bounds against the same llama.cpp answers: web/dist's
+// single-threaded module under node (tests/oracle/wasm_logits.mjs, one token at a time), where the wasm
+// preset has written it (tools/test.sh builds that preset first; CHORD_REQUIRE_TESTDATA=1 requires it).
 //   CHORD_BIN=build/release/apps/chord/chord node --test tests/oracle/engine_parity.test.mjs
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -26,12 +29,16 @@ const oracle = path.join(here, "oracle.mjs");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "chord-parity-"));
 
 const missing = !fs.existsSync(path.join(here, "node_modules/node-llama-cpp")) || !fs.existsSync(vocabDir);
+const wasm = fs.existsSync(path.join(root, "web/dist/chord-single.wasm"));
+if (!wasm && process.env.CHORD_REQUIRE_TESTDATA) throw new Error("web/dist has no wasm build: build the wasm preset first");
 if (missing && process.env.CHORD_REQUIRE_TESTDATA) throw new Error("oracle or test data missing: run tools/fetch-testdata.sh");
 
 const ask = (model, kv, ...args) => JSON.parse(execFileSync("node",
   [oracle, ...args, "--model", model, "--ctx", "256", "--kv-type", kv], { encoding: "utf8" }));
 const ours = (model, kv, ...args) => JSON.parse(execFileSync(chord,
   ["logits", "-m", model, "-c", "256", "-ctk", kv, "-ctv", kv, ...args], { encoding: "utf8" }));
+const oursWasm = (model, kv, ...args) => JSON.parse(execFileSync("node",
+  [path.join(here, "wasm_logits.mjs"), "-m", model, "-c", "256", "-ctk", kv, ...args], { encoding: "utf8", maxBuffer: 1 << 28 }));
 
 // Compares every position; returns the largest |Δ logprob| over llama.cpp's top 10.
 function compare(mine, theirs, ids, promptLength, minMargin) {
@@ -72,6 +79,15 @@ for (const arch of ["llama", "qwen2", "qwen3"]) {
           const theirs = ask(model, kv, "logprobs", "--ids", ids.join(","), "--top", "10", "--all-positions").positions;
           const mine = ours(model, kv, "--ids", ids.join(","), "--top", "16", "--all-positions").positions;
           worst[kv] = compare(mine, theirs, ids, prompt.length, kv === "f32" ? 0 : 0.05);
+          if (wasm) {
+            const w = oursWasm(model, kv, "--ids", ids.join(","), "--top", "16").positions;
+            worst[`wasm ${kv}`] = compare(w, theirs, ids, prompt.length, kv === "f32" ? 0 : 0.05);
+          }
+        }
+        if (wasm) {
+          console.log(`# ${arch} ${vocab} ${type}, wasm build: max |Δ logprob| ${worst["wasm f32"].toExponential(2)} ` +
+            `(f32 KV cache), ${worst["wasm f16"].toExponential(2)} (f16 KV cache)`);
+          assert.ok(worst["wasm f32"] < TOLERANCE[type], `wasm: max log-probability difference ${worst["wasm f32"]} with an f32 KV cache`);
         }
         console.log(`# ${arch} ${vocab} ${type}: ${prompt.length}+64 positions, max |Δ logprob| ` +
           `${worst.f32.toExponential(2)} (f32 KV cache), ${worst.f16.toExponential(2)} (f16 KV cache)`);
