@@ -6,8 +6,8 @@
 
 #include <cstddef>
 
-#include "kernels/vector_ops.h"
 #include "kernels/dispatch.h"
+#include "kernels/vector_ops.h"
 
 namespace chord::kernels {
 
@@ -38,10 +38,10 @@ struct Variant {
 extern const Variant kAvx2Variant;        // x86/avx2.cpp: AVX2, FMA, F16C
 extern const Variant kAvx512Variant;      // x86/avx512.cpp: AVX-512 F/BW/VL/DQ
 extern const Variant kAvx512VnniVariant;  // x86/avx512_vnni.cpp: the same with VNNI (vpdpbusd)
-extern const VectorKernels kAvx2Vector;  // x86/avx2.cpp
+extern const VectorKernels kAvx2Vector;   // x86/avx2.cpp
 #endif
 #if defined(CHORD_KERNELS_SIMD128)
-extern const Variant kSimd128Variant;        // wasm/simd128.cpp
+extern const Variant kSimd128Variant;       // wasm/simd128.cpp
 extern const VectorKernels kSimd128Vector;  // wasm/simd128.cpp
 #endif
 
