@@ -99,9 +99,10 @@ for (const [type, onLavapipe] of TYPES) {
 }
 
 // The kernels real GPUs run (software adapters default to the barrier-free row kernels and whole-head
-// attention): the prompt kernel, and for decoding the matrix-vector kernel, split attention, and the
-// optional norm fusion. F32, f32 cache: every decoded step's log-probabilities within 1e-3 of the CPU's.
-for (const opts of [{ attnSplit: 4 }, { attnSplit: 1, fuseNorm: true }]) {
+// attention): the prompt kernels (matmul_multi; matmul_tiled when tiledMin lets the 9-token prompt
+// take it), and for decoding the matrix-vector kernel, split attention, and the optional norm fusion.
+// F32, f32 cache: every decoded step's log-probabilities within 1e-3 of the CPU's.
+for (const opts of [{ attnSplit: 4 }, { attnSplit: 1, fuseNorm: true, tiledMin: 2 }]) {
     test(`f32 with the GPU kernels ${JSON.stringify(opts)}: prompt, then decoding`, { skip: skip || (lavapipe && 'SwiftShader only') }, async () => {
         const model = join(tmp, 'f32-gpu-kernels.gguf');
         execFileSync(BIN, ['synth', '-o', model, '--vocab', VOCAB, '--shape', 'tiny', '--layers', '2', '--ffn', '512', '--type', 'f32', '--seed', '7'], { stdio: 'ignore' });

@@ -40,6 +40,9 @@ export class Ops {
         this.rolled = !!options.rolled;
         // Barrier-free matrix products (matmul_rows.wgsl) for software adapters.
         this.rowKernels = !!options.rowKernels;
+        // Batches of at least this many tokens take the tiled prompt kernel (matmul_tiled.wgsl, 64 rows x
+        // 64 tokens per workgroup); smaller ones matmul_multi.wgsl (8 x 8). Infinity: never tiled.
+        this.tiledMin = options.tiledMin ?? 16;
         this.prefillT = 8;
         this.layouts = {};
         this.pipelines = options.pipelines ?? new Map();  // may be shared between Ops of one device
@@ -85,9 +88,9 @@ export class Ops {
         this.device.pushErrorScope('validation');
         for (const t of types) {
             this.matmulPipeline(t, 1);
-            for (const multi of [false, true, 'rows']) this.matvecPipeline(t, { multi });
+            for (const multi of [false, true, 'rows', 'tiled']) this.matvecPipeline(t, { multi });
             this.matvecPipeline(t, { norm: true });
-            for (const multi of [false, true]) this.matvecPipeline(t, { multi, swigluOut: true });
+            for (const multi of [false, true, 'tiled']) this.matvecPipeline(t, { multi, swigluOut: true });
             this.pipeline('get_rows', ['bytes', DEQ[t], 'get_rows']);
         }
         this.pipeline('rmsnorm', ['rmsnorm']);
@@ -103,7 +106,8 @@ export class Ops {
     }
 
     // The decode kernel (cols a multiple of 32): matvec.wgsl with the type's dot_chunk; multi: the
-    // prompt kernel (matmul_multi.wgsl), 'rows': the barrier-free one (matmul_rows.wgsl); norm: x is
+    // prompt kernel (matmul_multi.wgsl), 'tiled': the tiled prompt kernel (matmul_tiled.wgsl), 'rows':
+    // the barrier-free one (matmul_rows.wgsl); norm: x is
     // the residual stream, RMS-normalized as it is read (x_rmsnorm.wgsl; decode kernel only);
     // swigluOut: gate|up rows interleaved in fours, silu(gate) * up written (matvec_io.wgsl).
     matvecPipeline(type, { multi = false, norm = false, swigluOut = false } = {}) {
@@ -115,6 +119,10 @@ export class Ops {
         const c = {};
         if (swigluOut) c.SWIGLU_OUT = 1;
         if (multi) c.ROLLED = this.rolled ? 1 : 0;
+        if (multi === 'tiled') {
+            const t = { SWIGLU_OUT: swigluOut ? 1 : 0, XH: type === GgmlType.F16 ? 1 : 0 };
+            return this.pipeline('matmul', ['bytes', DEQ[type], 'x_plain', 'matvec_io', 'matmul_tiled'], 'main', t);
+        }
         if (multi === 'rows') return this.pipeline('matmul', [...parts, 'x_plain', 'matvec_io', 'matmul_rows']);
         if (norm) return this.pipeline('matmul_norm', [...parts, 'x_rmsnorm', 'matvec_io', 'matvec'], 'main', c);
         return this.pipeline('matmul', [...parts, 'x_plain', 'matvec_io', multi ? 'matmul_multi' : 'matvec'], 'main', c);
@@ -203,9 +211,10 @@ export class Ops {
         if (swigluOut) {
             if (!this.canSwigluOut(w)) throw new Error('this matrix cannot write a fused SwiGLU');
             const p = this.param([w.rows, w.cols, w.rowBytes, (w.row0 ?? 0) / 2, xStride, yStride, 0, nChunks, { f: 0 }]);
-            const pipes = [this.matvecPipeline(w.type, { swigluOut: true }), this.matvecPipeline(w.type, { multi: true, swigluOut: true })];
+            const pipes = [this.matvecPipeline(w.type, { swigluOut: true }), this.matvecPipeline(w.type, { multi: true, swigluOut: true }),
+                this.matvecPipeline(w.type, { multi: 'tiled', swigluOut: true })];
             const rg = w.rows / 8;
-            return this.dispatch('matmul', (n) => pipes[n === 1 ? 0 : 1], p, [w.buffer, x, y, dyn], (n) => grid(n === 1 ? rg : rg * Math.ceil(n / 8)));
+            return this.dispatch('matmul', (n) => pipes[this.kernelFor(n)], p, [w.buffer, x, y, dyn], (n) => grid(this.groupsFor(n, w.rows)));
         }
         if (w.type !== GgmlType.F32 && w.type !== GgmlType.F16 && w.cols % TYPE_BLOCKS[w.type][0] !== 0)
             throw new Error(`matrix columns ${w.cols} are not a multiple of the block size`);
@@ -219,10 +228,23 @@ export class Ops {
             const pipe = this.matvecPipeline(w.type, { multi: 'rows' });
             return this.dispatch('matmul', () => pipe, p, [w.buffer, x, y, dyn], (n) => grid(Math.ceil((w.rows * n) / 64)));
         }
-        const pipes = vec ? [this.matvecPipeline(w.type), this.matvecPipeline(w.type, { multi: true })] : [this.matmulPipeline(w.type, 1), this.matmulPipeline(w.type, 1)];
-        const rg = Math.ceil(w.rows / 8);
-        return this.dispatch('matmul', (n) => pipes[n === 1 ? 0 : 1], p, [w.buffer, x, y, dyn],
-            (n) => grid(n === 1 ? (vec ? rg : w.rows) : vec ? rg * Math.ceil(n / 8) : w.rows * n));
+        if (!vec) {
+            const pipe = this.matmulPipeline(w.type, 1);
+            return this.dispatch('matmul', () => pipe, p, [w.buffer, x, y, dyn], (n) => grid(w.rows * n));
+        }
+        const pipes = [this.matvecPipeline(w.type), this.matvecPipeline(w.type, { multi: true }), this.matvecPipeline(w.type, { multi: 'tiled' })];
+        return this.dispatch('matmul', (n) => pipes[this.kernelFor(n)], p, [w.buffer, x, y, dyn], (n) => grid(this.groupsFor(n, w.rows)));
+    }
+
+    // Which kernel a batch of n tokens takes (0: matvec, 1: matmul_multi, 2: matmul_tiled), and its
+    // workgroup count for a matrix of `rows` rows.
+    kernelFor(n) {
+        return n === 1 ? 0 : n >= this.tiledMin ? 2 : 1;
+    }
+    groupsFor(n, rows) {
+        const k = this.kernelFor(n);
+        if (k === 2) return Math.ceil(rows / 64) * Math.ceil(n / 64);
+        return Math.ceil(rows / 8) * (k === 0 ? 1 : Math.ceil(n / 8));
     }
 
     // Whether interleaved gate|up parts like w can write SwiGLU directly (GPU kernels, 8-row groups).
