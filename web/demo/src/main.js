@@ -204,6 +204,11 @@ function messageView(msg, index) {
   else if (msg.plain) body.textContent = plainDisplay(msg.content);
   else body.innerHTML = renderMarkdown(msg.content);
   if (msg.plain) body.classList.add('plain');
+  // A finished answer with no visible text (a small model can end its turn at once, or with blanks
+  // only): say so instead of leaving an empty bubble.
+  if (!isUser && msg.stats && !msg.stats.stopped && !msg.content.trim()) {
+    body.append(el('span', { className: 'empty-answer', textContent: 'The model ended its answer without any text. Try Regenerate, or a higher temperature.' }));
+  }
   const node = el('article', { className: `msg ${msg.role}`, ariaLabel: isUser ? 'You' : 'Assistant' },
     el('div', { className: 'msg-role', textContent: isUser ? 'You' : 'Assistant' }), body);
   node.dataset.index = index;
