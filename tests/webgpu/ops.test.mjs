@@ -40,13 +40,12 @@ function reference(op, inputs, args) {
 const f32 = (bytes, off = 0, n = (bytes.byteLength - off) / 4) => new Float32Array(bytes.slice(off, off + 4 * n).buffer);
 
 // Builds dispatches with `build(ops, dyn)`, runs them for n tokens and reads `out` (count floats) back.
-// kernels: 'gpu' (matvec / matmul_multi), 'rows' (the barrier-free row kernels), 'tiled' / 'tiled4'
-// (prompts of 2 tokens or more through matmul_tiled, 8 or 4 rows per thread).
+// kernels: 'gpu' (matvec / matmul_multi), 'rows' (the barrier-free row kernels) or 'tiled' (prompts of
+// 2 tokens or more through matmul_tiled).
 async function runGpu(f16, n, build, readBuf, count, kernels = 'gpu') {
     const device = dev.device;
-    const tiled = kernels.startsWith('tiled');
-    const ops = new Ops(device, { f16, rolled: ROLLED, rowKernels: kernels === 'rows', tiledMin: tiled ? 2 : Infinity,
-        tileRows: kernels === 'tiled4' ? 4 : undefined, pipelines: PIPELINES[f16 ? 1 : 0] });
+    const ops = new Ops(device, { f16, rolled: ROLLED, rowKernels: kernels === 'rows', tiledMin: kernels === 'tiled' ? 2 : Infinity,
+        pipelines: PIPELINES[f16 ? 1 : 0] });
     const dyn = ops.uniform(16, 'dyn');
     device.queue.writeBuffer(dyn, 0, new Uint32Array([n, 0, 0, 0]));
     device.pushErrorScope('validation');
@@ -124,7 +123,7 @@ for (const f16 of variants) {
     for (const [name, type, colsList] of TYPES) {
         for (const cols of colsList) {
             const cases = LAVAPIPE ? [[1, 'gpu'], [3, 'gpu'], [3, 'rows'], [5, 'tiled']]
-                : [[1, 'gpu'], [3, 'gpu'], [11, 'gpu'], [1, 'rows'], [11, 'rows'], [11, 'tiled'], [70, 'tiled'], [70, 'tiled', 133], [70, 'tiled4', 133]];
+                : [[1, 'gpu'], [3, 'gpu'], [11, 'gpu'], [1, 'rows'], [11, 'rows'], [11, 'tiled'], [70, 'tiled'], [70, 'tiled', 133]];
             for (const [n, kernels, rows = 37] of cases) {
                 test(`matmul ${name} ${rows}x${cols} n=${n}${kernels === 'gpu' ? '' : ` ${kernels} kernel`} (${tag})`, { skip }, async () => {
                     const w = rand(rows * cols, 1 + cols + n), x = rand(n * cols, 7 + n);
@@ -159,8 +158,8 @@ for (const f16 of variants) {
             }, null, rows);
             close(got, want, 2e-5, 'matvec + rmsnorm');
         });
-        for (const [n, kernels] of LAVAPIPE ? [] : [[1, 'gpu'], [11, 'gpu'], [11, 'tiled'], [70, 'tiled'], [70, 'tiled4']]) {
-            test(`gate|up product writing SwiGLU ${name} 2x12x${colsList[colsList.length - 1]} n=${n}${kernels === 'gpu' ? '' : ` ${kernels} kernel`} (${tag})`, { skip }, async () => {
+        for (const [n, kernels] of LAVAPIPE ? [] : [[1, 'gpu'], [11, 'gpu'], [11, 'tiled'], [70, 'tiled']]) {
+            test(`gate|up product writing SwiGLU ${name} 2x12x${colsList[colsList.length - 1]} n=${n}${kernels === 'tiled' ? ' tiled kernel' : ''} (${tag})`, { skip }, async () => {
                 const ffn = 12, cols = colsList[colsList.length - 1], rb = rowBytesOf(type, cols);
                 const x = rand(n * cols, 21 + n);
                 const gRef = reference('matmul', [rand(ffn * cols, 22 + cols), x], [name, ffn, cols, n]);

@@ -36,8 +36,7 @@ export async function acquireDevice(options = {}) {
         maxStorageBufferBindingSize: L.maxStorageBufferBindingSize,
         maxBufferSize: L.maxBufferSize,
         maxStorageBuffersPerShaderStage: Math.min(L.maxStorageBuffersPerShaderStage, 8),
-        // 24 KiB lets the tiled prompt kernel take 128-row tiles (ops.js tileRows); 16 KiB is the default.
-        maxComputeWorkgroupStorageSize: Math.min(L.maxComputeWorkgroupStorageSize, 32768),
+        maxComputeWorkgroupStorageSize: Math.min(L.maxComputeWorkgroupStorageSize, 16384),
     };
     let device;
     try {

@@ -39,8 +39,7 @@ export class WebGpuEngine {
     // swigluOut (true: the gate|up product writes silu(gate) * up, on GPU kernels), fuseNorm (false: decoding computes RMSNorm inside the next product; slower on an
     // H200), attnSplit (decoding splits each head's keys this many ways; default 8 on GPUs, 1 on
     // software adapters), tiledMin (prompt batches of at least this many tokens take the tiled kernel;
-    // default 16, Infinity: never), tileRows (its rows per thread, 4 or 8; default 8 where the device
-    // has 24 KiB of workgroup memory), device + pipelines (share one device and its compiled pipelines) }.
+    // default 16, Infinity: never), device + pipelines (share one device and its compiled pipelines) }.
     static async create(source, options = {}) {
         const gguf = parseGguf(source);
         const h = readHParams(gguf.meta);
@@ -75,8 +74,7 @@ export class WebGpuEngine {
         });
         e.attnSplit = Math.max(1, options.attnSplit ?? (dev.software ? 1 : 8));
         e.ops = new Ops(e.device, { f16: dev.f16, matmulWG: options.matmulWG, rolled: options.rolledPrefill ?? dev.software,
-            rowKernels: options.rowKernels ?? dev.software, tiledMin: options.tiledMin,
-            tileRows: options.tileRows, pipelines: options.pipelines });
+            rowKernels: options.rowKernels ?? dev.software, tiledMin: options.tiledMin, pipelines: options.pipelines });
         e.device.pushErrorScope('out-of-memory');
         e.device.pushErrorScope('validation');
         try {

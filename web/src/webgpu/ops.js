@@ -43,9 +43,6 @@ export class Ops {
         // Batches of at least this many tokens take the tiled prompt kernel (matmul_tiled.wgsl, 64 rows x
         // 64 tokens per workgroup); smaller ones matmul_multi.wgsl (8 x 8). Infinity: never tiled.
         this.tiledMin = options.tiledMin ?? 16;
-        // Rows per thread in the tiled kernel: 8 (128-row tiles, 24 KiB of workgroup memory) where the
-        // device allows it, else 4 (64 rows, 16 KiB: WebGPU's default limit).
-        this.tileRows = options.tileRows ?? (device.limits.maxComputeWorkgroupStorageSize >= 24576 ? 8 : 4);
         this.prefillT = 8;
         this.layouts = {};
         this.pipelines = options.pipelines ?? new Map();  // may be shared between Ops of one device
@@ -123,7 +120,7 @@ export class Ops {
         if (swigluOut) c.SWIGLU_OUT = 1;
         if (multi) c.ROLLED = this.rolled ? 1 : 0;
         if (multi === 'tiled') {
-            const t = { SWIGLU_OUT: swigluOut ? 1 : 0, XH: type === GgmlType.F16 ? 1 : 0, RM: this.tileRows };
+            const t = { SWIGLU_OUT: swigluOut ? 1 : 0, XH: type === GgmlType.F16 ? 1 : 0 };
             return this.pipeline('matmul', ['bytes', DEQ[type], 'x_plain', 'matvec_io', 'matmul_tiled'], 'main', t);
         }
         if (multi === 'rows') return this.pipeline('matmul', [...parts, 'x_plain', 'matvec_io', 'matmul_rows']);
@@ -246,7 +243,7 @@ export class Ops {
     }
     groupsFor(n, rows) {
         const k = this.kernelFor(n);
-        if (k === 2) return Math.ceil(rows / (16 * this.tileRows)) * Math.ceil(n / 64);
+        if (k === 2) return Math.ceil(rows / 64) * Math.ceil(n / 64);
         return Math.ceil(rows / 8) * (k === 0 ? 1 : Math.ceil(n / 8));
     }
 

@@ -1,24 +1,22 @@
 // y (n_tokens, rows) (+)= x (n_tokens, cols) · Wᵀ for prompts: a tiled matrix-matrix product. A
-// workgroup of 256 owns a tile of BM = 16 * RM rows x 64 tokens and walks the columns one chunk of 32
-// at a time: BM threads dequantize the chunk of each of the BM rows (deq() of deq_<type>.wgsl) into
-// workgroup memory, the others copy the 64 tokens' x chunk next to it, and then every thread multiplies
-// RM rows by 4 tokens from workgroup memory (each weight dequantized once per tile, where
-// matmul_multi.wgsl dequantizes every weight again for every 8 tokens). cols is a multiple of 32.
-// RM = 8 needs 24 KiB of workgroup memory (most GPUs have 32 KiB or more), RM = 4 fits WebGPU's
-// default 16 KiB. Thread (tr, tt) = (lid % 16, lid / 16) owns rows tr + 16i and tokens tt + 16j, i < RM,
-// j < 4, so a quarter-warp reads 8 consecutive rows: stored with the vec4 index XOR-swizzled by the row
-// (wi()), they fall in 8 different banks. SWIGLU_OUT (matvec_io.wgsl): the accumulators go through
-// workgroup memory (RM / 4 passes over the tokens) so that gate row 8g + k and up row 8g + 4 + k meet
-// in one thread.
+// workgroup of 256 owns a tile of 64 rows x 64 tokens and walks the columns one chunk of 32 at a time:
+// 64 threads dequantize the chunk of each of the 64 rows (deq() of deq_<type>.wgsl) into workgroup
+// memory, the other 192 copy the 64 tokens' x chunk next to it, and then every thread multiplies 4 rows
+// by 4 tokens from workgroup memory (16 sums, each weight and x value read from memory once per tile,
+// where matmul_multi.wgsl dequantizes every weight again for every 8 tokens). cols is a multiple of 32.
+// Thread (tr, tt) = (lid % 16, lid / 16) owns rows tr + 16i and tokens tt + 16j, i, j < 4, so a
+// quarter-warp reads 8 consecutive rows: stored with the vec4 index XOR-swizzled by the row (wi()), they
+// fall in 8 different banks. SWIGLU_OUT (matvec_io.wgsl): the accumulators go through workgroup memory
+// so that gate row 8g + k and up row 8g + 4 + k meet in one thread.
 @group(0) @binding(1) var<storage, read> W: array<u32>;
 
 override XH: bool = false;  // round x to fp16 first (F16 weights, as the CPU does)
 
-override RM: u32 = 4u;  // rows per thread: 4 or 8
-const BN = 64u;          // tokens per tile
-override XT: u32 = 128u * RM;  // x's first vec4 in `tile` (BM x 8 weights before it)
-// Weights at [0, XT): BM x 8 vec4; x at [XT, XT + 512): 64 x 8 vec4. Reused for the SwiGLU epilogue.
-var<workgroup> tile: array<vec4<f32>, XT + 512u>;
+const BM = 64u;  // rows per tile
+const BN = 64u;  // tokens per tile
+// Weights at [0, 512), x at [512, 1024): 64 x 8 vec4 each (16 KiB in all, WebGPU's default limit);
+// reused whole for the SwiGLU epilogue's 64 x 64 products.
+var<workgroup> tile: array<vec4<f32>, 1024>;
 
 // vec4 k4 (of 8) of local row (or token) r.
 fn wi(r: u32, k4: u32) -> u32 {
@@ -35,7 +33,6 @@ fn xh4(v: vec4<f32>) -> vec4<f32> {
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
-    let BM = 16u * RM;
     let g = flat_group(wid, nwg);
     let n_rt = (P.rows + BM - 1u) / BM;
     let r0 = (g % n_rt) * BM;  // first row of the tile
@@ -47,7 +44,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     let tr = lid & 15u;
     let tt = lid >> 4u;
     let xs4 = P.x_stride / 4u;
-    var acc: array<vec4<f32>, 8>;  // acc[i][j]: row tr + 16i, token tt + 16j (i < RM)
+    var acc: array<vec4<f32>, 4>;  // acc[i][j]: row tr + 16i, token tt + 16j
 
     for (var c = 0u; c < P.n_chunks; c++) {
         if (lid < BM) {
@@ -67,53 +64,49 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
                 if (t0 + t < n) {
                     v = xh4(xin((t0 + t) * xs4 + 8u * c + k4));
                 }
-                tile[XT + wi(t, k4)] = v;
+                tile[512u + wi(t, k4)] = v;
             }
         }
         workgroupBarrier();
         for (var k4 = 0u; k4 < 8u; k4++) {
-            let b0 = tile[XT + wi(tt, k4)];
-            let b1 = tile[XT + wi(tt + 16u, k4)];
-            let b2 = tile[XT + wi(tt + 32u, k4)];
-            let b3 = tile[XT + wi(tt + 48u, k4)];
-            for (var i = 0u; i < RM; i++) {
-                let a = tile[wi(tr + 16u * i, k4)];
-                acc[i] += vec4<f32>(dot(a, b0), dot(a, b1), dot(a, b2), dot(a, b3));
-            }
+            let a0 = tile[wi(tr, k4)];
+            let a1 = tile[wi(tr + 16u, k4)];
+            let a2 = tile[wi(tr + 32u, k4)];
+            let a3 = tile[wi(tr + 48u, k4)];
+            let b0 = tile[512u + wi(tt, k4)];
+            let b1 = tile[512u + wi(tt + 16u, k4)];
+            let b2 = tile[512u + wi(tt + 32u, k4)];
+            let b3 = tile[512u + wi(tt + 48u, k4)];
+            acc[0] += vec4<f32>(dot(a0, b0), dot(a0, b1), dot(a0, b2), dot(a0, b3));
+            acc[1] += vec4<f32>(dot(a1, b0), dot(a1, b1), dot(a1, b2), dot(a1, b3));
+            acc[2] += vec4<f32>(dot(a2, b0), dot(a2, b1), dot(a2, b2), dot(a2, b3));
+            acc[3] += vec4<f32>(dot(a3, b0), dot(a3, b1), dot(a3, b2), dot(a3, b3));
         }
         workgroupBarrier();
     }
 
     if (SWIGLU_OUT) {
-        // Per pass: products of TP tokens as (local row, pass token) floats, then the BM / 2 outputs
-        // of those tokens.
-        let np = RM / 4u;
-        let tp = BN / np;
-        for (var p = 0u; p < np; p++) {
-            workgroupBarrier();
-            for (var i = 0u; i < RM; i++) {
-                for (var jj = 0u; jj < 4u / np; jj++) {
-                    let j = p * (4u / np) + jj;
-                    let e = (tr + 16u * i) * tp + tt + 16u * jj;
-                    tile[e >> 2u][e & 3u] = acc[i][j];
-                }
+        // Products as (local row, local token) floats, then 32 outputs x 64 tokens, 8 per thread.
+        for (var i = 0u; i < 4u; i++) {
+            for (var j = 0u; j < 4u; j++) {
+                let e = (tr + 16u * i) * BN + tt + 16u * j;
+                tile[e >> 2u][e & 3u] = acc[i][j];
             }
-            workgroupBarrier();
-            for (var e = lid; e < (BM / 2u) * tp; e += 256u) {
-                let o = e % (BM / 2u);  // local output row
-                let t = e / (BM / 2u);  // token of this pass
-                let gr = 8u * (o >> 2u) + (o & 3u);  // its gate row; the up row is 4 further
-                let tok = t0 + p * tp + t;
-                if (r0 + gr + 4u < P.rows && tok < n) {
-                    let ge = gr * tp + t;
-                    let ue = (gr + 4u) * tp + t;
-                    Y[tok * P.y_stride + P.row0 + r0 / 2u + o] = swiglu_out(tile[ge >> 2u][ge & 3u], tile[ue >> 2u][ue & 3u]);
-                }
+        }
+        workgroupBarrier();
+        for (var e = lid; e < (BM / 2u) * BN; e += 256u) {
+            let o = e & 31u;  // local output row
+            let t = e >> 5u;
+            let gr = 8u * (o >> 2u) + (o & 3u);  // its gate row; the up row is 4 further
+            if (r0 + gr + 4u < P.rows && t0 + t < n) {
+                let ge = gr * BN + t;
+                let ue = (gr + 4u) * BN + t;
+                Y[(t0 + t) * P.y_stride + P.row0 + r0 / 2u + o] = swiglu_out(tile[ge >> 2u][ge & 3u], tile[ue >> 2u][ue & 3u]);
             }
         }
         return;
     }
-    for (var i = 0u; i < RM; i++) {
+    for (var i = 0u; i < 4u; i++) {
         let row = r0 + tr + 16u * i;
         for (var j = 0u; j < 4u; j++) {
             let t = t0 + tt + 16u * j;
