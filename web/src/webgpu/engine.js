@@ -39,7 +39,7 @@ export class WebGpuEngine {
     // swigluOut (true: the gate|up product writes silu(gate) * up, on GPU kernels), fuseNorm (false: decoding computes RMSNorm inside the next product; slower on an
     // H200), attnSplit (decoding splits each head's keys this many ways; default 8 on GPUs, 1 on
     // software adapters), tiledMin (prompt batches of at least this many tokens take the tiled kernel;
-    // default 16, Infinity: never), device + pipelines (share one device and its compiled pipelines) }.
+    // default 32, Infinity: never), device + pipelines (share one device and its compiled pipelines) }.
     static async create(source, options = {}) {
         const gguf = parseGguf(source);
         const h = readHParams(gguf.meta);

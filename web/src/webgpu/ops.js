@@ -41,8 +41,10 @@ export class Ops {
         // Barrier-free matrix products (matmul_rows.wgsl) for software adapters.
         this.rowKernels = !!options.rowKernels;
         // Batches of at least this many tokens take the tiled prompt kernel (matmul_tiled.wgsl, 64 rows x
-        // 64 tokens per workgroup); smaller ones matmul_multi.wgsl (8 x 8). Infinity: never tiled.
-        this.tiledMin = options.tiledMin ?? 16;
+        // 64 tokens per workgroup), smaller ones matmul_multi.wgsl (8 x 8): on an H200 the tiled kernel
+        // was slower at 16 tokens (a 64-token tile mostly empty, few workgroups), faster from 32 on.
+        // Infinity: never tiled.
+        this.tiledMin = options.tiledMin ?? 32;
         this.prefillT = 8;
         this.layouts = {};
         this.pipelines = options.pipelines ?? new Map();  // may be shared between Ops of one device
