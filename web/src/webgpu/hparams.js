@@ -30,6 +30,7 @@ export function readHParams(meta) {
     if (h.nHeads % h.nKvHeads !== 0) throw new Error('head count is not a multiple of the kv head count');
     if (h.headDim % 2 !== 0 || h.nRot > h.headDim || h.nRot % 2 !== 0) throw new Error('head size / rope dimensions are not usable');
     if (h.headDim > 256) throw new Error(`head size ${h.headDim} is above the WebGPU backend's 256`);
+    if (h.headDim % 8 !== 0) throw new WebGpuUnavailable(`head size ${h.headDim} is not a multiple of 8 (the attention shader reads keys 16 bytes at a time)`);
     h.neox = arch !== 'llama';
     // As llama.cpp: a missing type is linear, a missing or zero factor is 1, "none" ignores the factor.
     const scaling = opt(`${a}.rope.scaling.type`, 'linear');

@@ -19,7 +19,7 @@ struct Params {
 }
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> Q: array<f32>;
-@group(0) @binding(2) var<storage, read> KC: array<u32>;
+@group(0) @binding(2) var<storage, read> KC: array<vec4<u32>>;  // 16-byte loads (head_dim % 8 == 0)
 @group(0) @binding(3) var<storage, read> VC: array<u32>;
 @group(0) @binding(4) var<storage, read_write> O: array<f32>;
 @group(0) @binding(5) var<storage, read> pos: array<i32>;
@@ -37,13 +37,6 @@ var<workgroup> pw: array<f32, 1024>;
 var<workgroup> ro: array<vec2<f32>, 256>;
 
 // Pair w of cache row j, as f32s.
-fn k2(j: u32, w: u32) -> vec2<f32> {
-    let i = j * P.kv_words + w;
-    if (KV32) {
-        return vec2<f32>(bitcast<f32>(KC[2u * i]), bitcast<f32>(KC[2u * i + 1u]));
-    }
-    return h2(KC[i]);
-}
 fn v2(j: u32, w: u32) -> vec2<f32> {
     let i = j * P.kv_words + w;
     if (KV32) {
@@ -58,24 +51,40 @@ fn rh(x: f32) -> f32 {
     return round_h(x);
 }
 
-// Unrolled by 4 with independent sums, so loads overlap instead of waiting one memory latency each.
+// q·k for cache row j, kv head starting at pair kb: the key read 16 bytes at a time (8 fp16 values, or
+// 4 f32), two loads in flight with independent sums.
 fn score(j: u32, kb: u32) -> f32 {
     let hd2 = P.head_dim / 2u;
     var s0 = 0.0;
     var s1 = 0.0;
-    var s2 = 0.0;
-    var s3 = 0.0;
+    if (KV32) {
+        let b = (j * P.kv_words + kb) / 2u;  // f32 words: 2 per pair, 4 per vec4
+        var i = 0u;
+        for (; i + 3u < hd2; i += 4u) {
+            let k0 = bitcast<vec4<f32>>(KC[b + i / 2u]);
+            let k1 = bitcast<vec4<f32>>(KC[b + i / 2u + 1u]);
+            s0 += dot(qs[i], k0.xy) + dot(qs[i + 1u], k0.zw);
+            s1 += dot(qs[i + 2u], k1.xy) + dot(qs[i + 3u], k1.zw);
+        }
+        if (i < hd2) {
+            let k0 = bitcast<vec4<f32>>(KC[b + i / 2u]);
+            s0 += dot(qs[i], k0.xy) + dot(qs[i + 1u], k0.zw);
+        }
+        return (s0 + s1) * P.scale;
+    }
+    let b = (j * P.kv_words + kb) / 4u;  // fp16 pairs: 4 per vec4
     var i = 0u;
-    for (; i + 3u < hd2; i += 4u) {
-        s0 += dot(qs[i], k2(j, kb + i));
-        s1 += dot(qs[i + 1u], k2(j, kb + i + 1u));
-        s2 += dot(qs[i + 2u], k2(j, kb + i + 2u));
-        s3 += dot(qs[i + 3u], k2(j, kb + i + 3u));
+    for (; i + 7u < hd2; i += 8u) {
+        let k0 = KC[b + i / 4u];
+        let k1 = KC[b + i / 4u + 1u];
+        s0 += dot(qs[i], h2(k0.x)) + dot(qs[i + 1u], h2(k0.y)) + dot(qs[i + 2u], h2(k0.z)) + dot(qs[i + 3u], h2(k0.w));
+        s1 += dot(qs[i + 4u], h2(k1.x)) + dot(qs[i + 5u], h2(k1.y)) + dot(qs[i + 6u], h2(k1.z)) + dot(qs[i + 7u], h2(k1.w));
     }
-    for (; i < hd2; i++) {
-        s0 += dot(qs[i], k2(j, kb + i));
+    if (i < hd2) {
+        let k0 = KC[b + i / 4u];
+        s0 += dot(qs[i], h2(k0.x)) + dot(qs[i + 1u], h2(k0.y)) + dot(qs[i + 2u], h2(k0.z)) + dot(qs[i + 3u], h2(k0.w));
     }
-    return ((s0 + s1) + (s2 + s3)) * P.scale;
+    return (s0 + s1) * P.scale;
 }
 
 @compute @workgroup_size(256)
