@@ -70,6 +70,14 @@ function status(fn, s) {
   throw new WorkerError(name, M.UTF8ToString(M._chord_last_error()) || `${fn} failed`);
 }
 
+// `len` bytes of UTF-8 at ptr as a string. Not M.UTF8ToString(ptr, len): it stops at a NUL byte, and a
+// model's <0x00> byte token is text like any other (the native CLI prints it). A copy, because
+// TextDecoder refuses views of a SharedArrayBuffer (the threaded build's heap).
+const utf8Decoder = new TextDecoder('utf-8');
+function utf8(ptr, len) {
+  return utf8Decoder.decode(heap().slice(ptr >>> 0, (ptr >>> 0) + len));
+}
+
 function cstr(text) {
   const n = M.lengthBytesUTF8(text);
   const p = M._malloc(n + 1) >>> 0;
@@ -440,7 +448,7 @@ function detokenize(msg) {
         const n = view().getUint32(lenPtr, true);
         if (s === 7) return { grow: n + 1 };
         status('chord_detokenize', s);
-        return M.UTF8ToString(out, n);
+        return utf8(out, n);
       });
       if (typeof r === 'string') return r;
       cap = r.grow;
@@ -482,7 +490,7 @@ function generate(id, msg) {
       aborted = true;
       return false;
     }
-    post({ id, piece: M.UTF8ToString(ptr, len) });
+    post({ id, piece: utf8(ptr, len) });
     return true;
   };
   try {
@@ -613,7 +621,7 @@ function chatText(msg) {
         const len = view().getUint32(out + cap, true);
         if (s === 7) return { grow: len + 1 };
         status('chord_chat_apply_template', s);
-        return M.UTF8ToString(out, len);
+        return utf8(out, len);
       });
       if (typeof r === 'string') return r;
       cap = r.grow;

@@ -91,6 +91,8 @@ for (const build of ['threaded', 'single']) {
       const ids = await chord.tokenize('Hello world');
       assert.deepEqual(ids, [1, 15043, 3186]);
       assert.equal((await chord.detokenize(ids, { removeSpecial: true })).trimStart(), 'Hello world');
+      // A byte token for NUL (<0x00>, id 3) is text too, as the native CLI prints it.
+      assert.equal((await chord.detokenize([15043, 3, 3186])).trimStart(), 'Hello\0 world');
 
       const pieces = [];
       for await (const piece of chord.complete(PROMPT, { maxTokens: 24, temperature: 0 })) pieces.push(piece);
